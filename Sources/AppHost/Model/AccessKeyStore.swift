@@ -1,0 +1,65 @@
+import Foundation
+import Resources
+
+/// Keeps the random access key of each emulated SignalR resource in `.apphost/keys/`, so
+/// connection strings stay the same from one run to the next.
+///
+/// Keys are 32 bytes from the system's cryptographic generator, base64-encoded like Azure's.
+/// The folder is mode 0700 and each file 0600: only the user can read them.
+struct AccessKeyStore: AccessKeyProvider {
+    /// `.apphost/` beside apphost.yaml.
+    let stateFolder: URL
+
+    var keysFolder: URL { stateFolder.appendingPathComponent("keys", isDirectory: true) }
+
+    func accessKey(for resource: String) throws -> String {
+        let file = keysFolder.appendingPathComponent("\(resource).key")
+        if let existing = try? String(contentsOf: file, encoding: .utf8) {
+            let key = existing.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !key.isEmpty {
+                chmod(file.path, 0o600)  // tighten a key file whose mode was loosened by hand
+                return key
+            }
+        }
+        try createFolder(stateFolder)
+        try createFolder(keysFolder)
+        let key = Self.generateKey()
+        try write(key, to: file)
+        return key
+    }
+
+    /// 32 random bytes, base64: 44 characters, like an Azure SignalR access key.
+    static func generateKey() -> String {
+        var generator = SystemRandomNumberGenerator()  // getrandom(2): cryptographically secure
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString()
+    }
+
+    private func createFolder(_ folder: URL) throws {
+        if mkdir(folder.path, 0o700) != 0 && errno != EEXIST {
+            throw KeyStoreError(path: folder.path, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// Writes through a private temporary file and renames it, so no reader ever sees a partial
+    /// key and the file never exists with a wider mode.
+    private func write(_ key: String, to file: URL) throws {
+        let temporary = file.path + ".\(getpid()).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw KeyStoreError(path: temporary, reason: String(cString: strerror(errno))) }
+        let bytes = Array((key + "\n").utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        guard written == bytes.count, rename(temporary, file.path) == 0 else {
+            unlink(temporary)
+            throw KeyStoreError(path: file.path, reason: "cannot write the key")
+        }
+    }
+}
+
+/// A key file that could not be created.
+struct KeyStoreError: Error, CustomStringConvertible {
+    var path: String
+    var reason: String
+    var description: String { "cannot store an access key in \(path): \(reason)" }
+}

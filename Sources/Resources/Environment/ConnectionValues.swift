@@ -1,0 +1,74 @@
+/// The values a resource exposes to others: URLs, hosts, ports, connection strings.
+///
+/// Two sources provide them: a local run (``ResolvedApplication``: real ports and keys) and a
+/// deployment (``PublishedValues``: expressions over Bicep outputs, as in Aspire's manifest).
+/// Everything a project receives is computed from them by the same code.
+public protocol ConnectionValues: Sendable {
+    /// The model the values are for.
+    var model: ApplicationModel { get }
+    /// The service URI of a SignalR resource (`SIGNALR_URI`).
+    func uri(of resource: SignalRResource) -> String
+    /// The host of a SignalR resource.
+    func host(of resource: SignalRResource) -> String
+    /// The port of a SignalR resource.
+    func port(of resource: SignalRResource) -> String
+    /// The connection string of a SignalR resource, with its secrets.
+    func connectionString(of resource: SignalRResource) -> (value: String, secrets: [String])
+    /// The URL of a project's endpoint.
+    func url(of project: ProjectResource) -> String
+    /// The host of a project's endpoint.
+    func host(of project: ProjectResource) -> String
+    /// The port a project's endpoint listens on.
+    func port(of project: ProjectResource) -> String
+}
+
+extension ConnectionValues {
+    /// Renders a connection string from its parts, in the order the Azure SDKs print them.
+    func connectionString(endpoint: String, authentication: CloudAuthentication, accessKey: String?) -> (value: String, secrets: [String]) {
+        switch authentication {
+        case .accessKey:
+            let key = accessKey ?? ""
+            return ("Endpoint=\(endpoint);AccessKey=\(key);Version=1.0;", [key])
+        case .azure:
+            return ("Endpoint=\(endpoint);AuthType=azure;Version=1.0;", [])
+        case .managedIdentity(let clientID):
+            let client = clientID.map { "ClientId=\($0);" } ?? ""
+            return ("Endpoint=\(endpoint);AuthType=azure.msi;\(client)Version=1.0;", [])
+        }
+    }
+
+    /// The value of `{resource.property}`, or nil when the model has no such value (the
+    /// validator reports those before values are computed).
+    public func value(of expression: ValueExpression) -> (value: String, secrets: [String])? {
+        guard let property = ValueProperty(rawValue: expression.property) else { return nil }
+        switch model.resource(named: expression.resource) {
+        case .signalR(let resource)?:
+            switch property {
+            case .url: return (uri(of: resource), [])
+            case .host: return (host(of: resource), [])
+            case .port: return (port(of: resource), [])
+            case .connectionString: return connectionString(of: resource)
+            }
+        case .project(let project)? where project.hasEndpoint:
+            switch property {
+            case .url: return (url(of: project), [])
+            case .host: return (host(of: project), [])
+            case .port: return (port(of: project), [])
+            case .connectionString: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// A template with its expressions replaced by values.
+    func render(_ template: TemplateString) -> (value: String, secrets: [String]) {
+        var secrets: [String] = []
+        let text = template.rendered { expression in
+            guard let value = value(of: expression) else { return "{\(expression.resource).\(expression.property)}" }
+            secrets += value.secrets
+            return value.value
+        }
+        return (text, secrets)
+    }
+}

@@ -1,0 +1,50 @@
+/// The environment variables each project receives, as DESIGN.md §3 specifies.
+extension ConnectionValues {
+    /// The variables `project` receives, in a stable order: for each reference its variables,
+    /// then the project's own port, then its `env:` entries (which win over injected ones).
+    public func environment(for project: ProjectResource) -> [EnvironmentVariable] {
+        var variables: [EnvironmentVariable] = []
+        func set(_ name: String, _ value: String, secrets: [String] = []) {
+            let variable = EnvironmentVariable(name: name, value: value, secrets: secrets)
+            if let index = variables.firstIndex(where: { $0.name == name }) {
+                variables[index] = variable
+            } else {
+                variables.append(variable)
+            }
+        }
+        for reference in project.references {
+            switch model.resource(named: reference.resource) {
+            case .signalR(let resource)?:
+                let prefix = ResourceName.environmentPrefix(of: resource.name)
+                let connection = connectionString(of: resource)
+                set("\(prefix)_URI", uri(of: resource))
+                set("ConnectionStrings__\(resource.name)", connection.value, secrets: connection.secrets)
+                if let extra = reference.connectionStringEnv {
+                    set(extra, connection.value, secrets: connection.secrets)
+                }
+            case .project(let target)? where target.hasEndpoint:
+                let url = url(of: target)
+                set("services__\(target.name)__http__0", url)
+                set("\(ResourceName.environmentPrefix(of: target.name))_URL", url)
+            default:
+                continue
+            }
+        }
+        if project.hasEndpoint {
+            set(project.portEnv, port(of: project))
+        }
+        for entry in project.environment {
+            let rendered = render(entry.value)
+            let secrets = EnvironmentVariable.nameSuggestsSecret(entry.name) ? [rendered.value] : rendered.secrets
+            set(entry.name, rendered.value, secrets: secrets)
+        }
+        return variables
+    }
+
+    /// The names apphost injects into `project` itself (not those of its `env:`).
+    public func injectedNames(for project: ProjectResource) -> [String] {
+        var stripped = project
+        stripped.environment = []
+        return environment(for: stripped).map(\.name)
+    }
+}

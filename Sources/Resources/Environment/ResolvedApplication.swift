@@ -1,0 +1,124 @@
+import Foundation
+
+/// Chooses free TCP ports for resources whose port is not fixed. Implemented over real sockets
+/// by the command line; tests inject a deterministic one.
+public protocol PortAllocator {
+    /// A port that is free now, for `resource`.
+    mutating func freePort(for resource: String) throws -> Int
+}
+
+/// Supplies the access key of an emulated SignalR resource that has none in apphost.yaml.
+/// The command line keeps keys in `.apphost/`; tests inject fixed ones.
+public protocol AccessKeyProvider {
+    /// The key for `resource`, the same on every call.
+    func accessKey(for resource: String) throws -> String
+}
+
+/// The model bound to one run on this machine: every endpoint has a port and every emulator a key.
+public struct ResolvedApplication: ConnectionValues {
+    /// The model.
+    public let model: ApplicationModel
+    /// The port of every emulated SignalR resource and every project with an endpoint.
+    public let ports: [String: Int]
+    /// The access key of every emulated SignalR resource.
+    public let accessKeys: [String: String]
+
+    /// The host name handed to apps; the emulator and the apps listen on loopback.
+    public static let localHost = "localhost"
+
+    /// Resolves `model`: fixed ports as written, free ports from `allocator` for the others,
+    /// keys from the model or from `keys`.
+    public init(model: ApplicationModel, allocator: inout some PortAllocator, keys: some AccessKeyProvider) throws {
+        self.model = model
+        var ports: [String: Int] = [:]
+        var accessKeys: [String: String] = [:]
+        var taken = Set(model.fixedPorts.map(\.port))
+        for resource in model.resources {
+            let requested: Int?
+            switch resource {
+            case .signalR(let signalR) where signalR.emulator:
+                requested = signalR.port ?? 0
+                accessKeys[signalR.name] = try signalR.accessKey ?? keys.accessKey(for: signalR.name)
+            case .project(let project):
+                requested = project.port
+            default:
+                requested = nil
+            }
+            guard let requested else { continue }
+            if requested > 0 {
+                ports[resource.name] = requested
+                continue
+            }
+            // An allocator may hand back a port it gave before (or a fixed one): ask again.
+            var port = try allocator.freePort(for: resource.name)
+            var attempts = 1
+            while taken.contains(port), attempts < 100 {
+                port = try allocator.freePort(for: resource.name)
+                attempts += 1
+            }
+            taken.insert(port)
+            ports[resource.name] = port
+        }
+        self.ports = ports
+        self.accessKeys = accessKeys
+    }
+
+    public func uri(of resource: SignalRResource) -> String {
+        guard resource.emulator else { return Self.cloudURI(resource.endpoint ?? "") }
+        return "http://\(Self.localHost):\(ports[resource.name] ?? 0)"
+    }
+
+    public func host(of resource: SignalRResource) -> String {
+        guard resource.emulator else { return URLComponents(string: uri(of: resource))?.host ?? "" }
+        return Self.localHost
+    }
+
+    public func port(of resource: SignalRResource) -> String {
+        guard resource.emulator else {
+            let components = URLComponents(string: uri(of: resource))
+            return String(components?.port ?? (components?.scheme == "http" ? 80 : 443))
+        }
+        return String(ports[resource.name] ?? 0)
+    }
+
+    public func connectionString(of resource: SignalRResource) -> (value: String, secrets: [String]) {
+        if resource.emulator {
+            return connectionString(endpoint: uri(of: resource), authentication: .accessKey, accessKey: accessKeys[resource.name])
+        }
+        return connectionString(endpoint: uri(of: resource), authentication: resource.effectiveAuthentication,
+                                accessKey: resource.accessKey)
+    }
+
+    public func url(of project: ProjectResource) -> String {
+        "http://\(Self.localHost):\(port(of: project))"
+    }
+
+    public func host(of project: ProjectResource) -> String { Self.localHost }
+
+    public func port(of project: ProjectResource) -> String { String(ports[project.name] ?? 0) }
+
+    /// A cloud endpoint as apps receive it: without a trailing slash.
+    static func cloudURI(_ endpoint: String) -> String {
+        var uri = endpoint
+        while uri.hasSuffix("/") { uri.removeLast() }
+        return uri
+    }
+}
+
+extension ApplicationModel {
+    /// Every port fixed in the model (emulators and projects), with where it is written.
+    public var fixedPorts: [(resource: String, port: Int, location: SourceLocation)] {
+        resources.compactMap { resource in
+            switch resource {
+            case .signalR(let signalR) where signalR.emulator:
+                guard let port = signalR.port, port > 0 else { return nil }
+                return (signalR.name, port, signalR.location(of: "port"))
+            case .project(let project):
+                guard let port = project.port, port > 0 else { return nil }
+                return (project.name, port, project.location(of: "port"))
+            default:
+                return nil
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+/// An app that `apphost run` starts: any command, in any language.
+public struct ProjectResource: Sendable {
+    /// The resource's name.
+    public var name: String
+    /// Where the name is written.
+    public var location: SourceLocation
+    /// Where each of the project's keys has its value, for messages about them.
+    public var keyLocations: [String: SourceLocation] = [:]
+
+    /// The program and its arguments (`command` split like a shell, then `args`).
+    public var command: [TemplateString] = []
+    /// The folder to run in, relative to apphost.yaml's folder (nil: that folder).
+    public var workingDirectory: String?
+    /// Extra environment variables, in file order.
+    public var environment: [EnvironmentEntry] = []
+    /// The HTTP endpoint's port: nil for no endpoint, 0 for a free port, else that port.
+    public var port: Int?
+    /// The variable that carries the port (default `PORT`).
+    public var portEnv = "PORT"
+    /// The path answered with 2xx when the app is healthy.
+    public var healthCheck: String?
+    /// The resources whose connection details the project receives.
+    public var references: [Reference] = []
+    /// The resources that must be healthy before the project starts.
+    public var waitFor: [Located<String>] = []
+    /// When the project is started again after it exits.
+    public var restart: RestartPolicy = .onFailure
+
+    /// Creates a project with the defaults of apphost.yaml.
+    public init(name: String, location: SourceLocation) {
+        self.name = name
+        self.location = location
+    }
+
+    /// Where `key`'s value is written, else where the project is.
+    public func location(of key: String) -> SourceLocation {
+        keyLocations[key] ?? location
+    }
+
+    /// Whether the project has an HTTP endpoint.
+    public var hasEndpoint: Bool { port != nil }
+}
+
+/// A project's reference to another resource.
+public struct Reference: Sendable {
+    /// The referenced resource's name.
+    public var resource: String
+    /// An extra variable that also carries a SignalR connection string.
+    public var connectionStringEnv: String?
+    /// Where the reference is written.
+    public var location: SourceLocation
+
+    /// Creates a reference.
+    public init(resource: String, connectionStringEnv: String? = nil, location: SourceLocation) {
+        self.resource = resource
+        self.connectionStringEnv = connectionStringEnv
+        self.location = location
+    }
+}
+
+/// One entry of a project's `env:`.
+public struct EnvironmentEntry: Sendable {
+    /// The variable's name.
+    public var name: String
+    /// Its value; may hold `{name.url}` expressions.
+    public var value: TemplateString
+    /// Where the entry is written.
+    public var location: SourceLocation
+}
+
+/// When a project is started again after it exits.
+public enum RestartPolicy: String, Sendable, CaseIterable {
+    /// Never.
+    case never
+    /// When it exits with a non-zero status or a signal.
+    case onFailure
+    /// Whenever it exits.
+    case always
+}
