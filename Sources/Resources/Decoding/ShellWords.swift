@@ -10,6 +10,12 @@ public enum ShellWords {
         public var offset: Int
         /// The quote character.
         public var quote: Character
+
+        /// Creates the error.
+        public init(offset: Int, quote: Character) {
+            self.offset = offset
+            self.quote = quote
+        }
     }
 
     /// The words of `text`.

@@ -62,7 +62,7 @@ extension ConnectionValues {
     }
 
     /// A template with its expressions replaced by values.
-    func render(_ template: TemplateString) -> (value: String, secrets: [String]) {
+    public func render(_ template: TemplateString) -> (value: String, secrets: [String]) {
         var secrets: [String] = []
         let text = template.rendered { expression in
             guard let value = value(of: expression) else { return "{\(expression.resource).\(expression.property)}" }

@@ -21,6 +21,13 @@ public struct Interpolator: Sendable {
         public var message: String
         /// What would be right.
         public var hint: String?
+
+        /// Creates a problem.
+        public init(offset: Int, message: String, hint: String?) {
+            self.offset = offset
+            self.message = message
+            self.hint = hint
+        }
     }
 
     /// Expands every reference in `text`.

@@ -27,7 +27,7 @@ public struct YAMLReader: Sendable {
                 "the file is \(Self.formatBytes(size)); an application model is limited to \(Self.formatBytes(maximumBytes))",
                 at: start, hint: "is this the right file? apphost.yaml describes resources, not data")]))
         }
-        if let problem = NestingGuard(limit: maximumDepth * 2).firstProblem(in: text, file: file) {
+        if let problem = StructureGuard(limit: maximumDepth * 2).firstProblem(in: text, file: file) {
             return .failure(ModelError([problem]))
         }
         // Yams composes recursively; the guard above bounds the depth, and a large stack
@@ -37,7 +37,7 @@ public struct YAMLReader: Sendable {
             do {
                 root = try Yams.compose(yaml: text)
             } catch {
-                return .failure(ModelError([Self.diagnostic(for: error, file: file)]))
+                return .failure(ModelError([Self.diagnostic(for: error, file: file, text: text)]))
             }
             guard let root else { return .success(nil) }
             var converter = Converter(file: file, maximumDepth: maximumDepth, maximumNodes: maximumNodes)
@@ -71,7 +71,7 @@ public struct YAMLReader: Sendable {
     }
 
     /// Turns a libyaml error into a located diagnostic.
-    static func diagnostic(for error: Error, file: String) -> Diagnostic {
+    static func diagnostic(for error: Error, file: String, text: String) -> Diagnostic {
         let start = SourceLocation(file: file, line: 1, column: 1)
         guard let yamlError = error as? YamlError else {
             return .error("cannot read YAML: \(error)", at: start)
@@ -84,7 +84,10 @@ public struct YAMLReader: Sendable {
              let .composer(context, problem, mark, _):
             var message = "YAML syntax: \(problem)"
             if let context { message += " (\(context.text) at line \(context.mark.line))" }
-            return .error(message, at: located(mark), hint: syntaxHint(for: problem))
+            let line = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(mark.line - 1).first ?? ""
+            let indentedWithTab = line.prefix { $0 == " " || $0 == "\t" }.contains("\t")
+            let hint = indentedWithTab ? "YAML indents with spaces, not tabs" : syntaxHint(for: problem)
+            return .error(message, at: located(mark), hint: hint)
         case let .reader(problem, offset, _, _):
             let hint = "apphost.yaml must be UTF-8 text"
             return .error("cannot read the file as text: \(problem)\(offset.map { " at byte \($0)" } ?? "")", at: start, hint: hint)
@@ -100,7 +103,6 @@ public struct YAMLReader: Sendable {
     }
 
     static func syntaxHint(for problem: String) -> String? {
-        if problem.contains("tab") { return "YAML indents with spaces, not tabs" }
         if problem.contains("mapping values are not allowed") {
             return "a value containing ': ' must be quoted, or a key is indented wrongly"
         }

@@ -1,9 +1,13 @@
-/// A cheap scan that bounds how deeply a YAML text nests, before a recursive parser sees it.
+/// A cheap scan for YAML structures that would make the parser recurse or hash without bound,
+/// run before the parser sees the text.
 ///
-/// The estimate errs high: it counts open flow brackets (`[`, `{`) outside quoted scalars,
+/// Two things are refused. Nesting beyond a limit: the estimate errs high: it counts open flow brackets (`[`, `{`) outside quoted scalars,
 /// the block indentation levels open at each line, and compact nesting on one line
-/// (`- - x`, `- key: value`). A real application model stays far below any sensible limit.
-struct NestingGuard {
+/// (`- - x`, `- key: value`); a real application model stays far below any sensible limit.
+/// And complex keys (`? key`, `[a, b]: value`, `*alias : value`): the parser compares keys by
+/// hashing them whole, so an alias bomb used as a key would take forever; apphost.yaml never
+/// needs keys other than words.
+struct StructureGuard {
     /// The estimate above which the text is refused.
     let limit: Int
 
@@ -18,6 +22,7 @@ struct NestingGuard {
             let characters = Array(line)
             var index = 0
             var compact = 0
+            var deepestFlow = flowDepth
             if quote == nil && flowDepth == 0 {
                 let indent = characters.prefix { $0 == " " }.count
                 let rest = characters.dropFirst(indent)
@@ -27,6 +32,7 @@ struct NestingGuard {
                 index = indent
                 // Compact nesting: "- - x", "? x", "- key: value".
                 while index + 1 < characters.count, "-?:".contains(characters[index]), characters[index + 1] == " " {
+                    if characters[index] == "?" { return complexKey(line: lineNumber, column: index + 1, file: file) }
                     compact += 1
                     index += 2
                     while index < characters.count, characters[index] == " " { index += 1 }
@@ -54,8 +60,20 @@ struct NestingGuard {
                     if startsScalar(previous: previousSignificant, before: index, in: characters) {
                         quote = character
                     }
+                case "?" where index + 1 == characters.count || characters[index + 1] == " ":
+                    if previousSignificant == nil || "[{,-".contains(previousSignificant!) {
+                        return complexKey(line: lineNumber, column: index + 1, file: file)
+                    }
+                case "*" where previousSignificant == nil || index == 0 || " [{,".contains(characters[index - 1]):
+                    if isFollowedByKeyColon(characters, from: skipAnchorName(characters, from: index + 1)) {
+                        return complexKey(line: lineNumber, column: index + 1, file: file)
+                    }
+                case "]" where isFollowedByKeyColon(characters, from: index + 1),
+                     "}" where isFollowedByKeyColon(characters, from: index + 1):
+                    return complexKey(line: lineNumber, column: index + 1, file: file)
                 case "[", "{":
                     flowDepth += 1
+                    deepestFlow = max(deepestFlow, flowDepth)
                 case "]", "}":
                     flowDepth = max(0, flowDepth - 1)
                 case ":" where index + 1 < characters.count && characters[index + 1] == " ":
@@ -66,13 +84,35 @@ struct NestingGuard {
                 if character != " " && character != "\t" { previousSignificant = character }
                 index += 1
             }
-            let estimate = flowDepth + indents.count + compact
+            let estimate = deepestFlow + indents.count + compact
             if estimate > limit {
                 return .error("the YAML nests more than \(limit) levels deep", at: SourceLocation(file: file, line: lineNumber, column: 1),
                               hint: "an application model needs a handful of levels; is this the right file?")
             }
         }
         return nil
+    }
+
+    private func complexKey(line: Int, column: Int, file: String) -> Diagnostic {
+        .error("keys must be plain words; lists, mappings and aliases cannot be keys",
+               at: SourceLocation(file: file, line: line, column: column), hint: "write the key as a word, e.g. 'api:'")
+    }
+
+    private func skipAnchorName(_ characters: [Character], from start: Int) -> Int {
+        var index = start
+        while index < characters.count, characters[index] == "-" || characters[index] == "_"
+                || characters[index].isASCII && (characters[index].isLetter || characters[index].isNumber) {
+            index += 1
+        }
+        return index
+    }
+
+    /// Whether optional spaces and then `:` and a space (or the end of the line) follow.
+    private func isFollowedByKeyColon(_ characters: [Character], from start: Int) -> Bool {
+        var index = start
+        while index < characters.count, characters[index] == " " { index += 1 }
+        guard index < characters.count, characters[index] == ":" else { return false }
+        return index + 1 == characters.count || " ,]}".contains(characters[index + 1])
     }
 
     /// Whether a quote character begins a quoted scalar: at the start of a value, or after an
