@@ -33,13 +33,9 @@ struct EnvironmentFormatter {
 
     /// `{ "project": { "NAME": "value", … }, … }`, in the order of the model.
     func json(_ environments: [ProjectVariables]) -> String {
-        guard !environments.isEmpty else { return "{}" }
-        let projects = environments.map { environment in
-            let members = environment.variables.map { "    \(JSONText.quoted($0.name)): \(JSONText.quoted(value($0)))" }
-            let body = members.isEmpty ? "{}" : "{\n" + members.joined(separator: ",\n") + "\n  }"
-            return "  \(JSONText.quoted(environment.project)): \(body)"
-        }
-        return "{\n" + projects.joined(separator: ",\n") + "\n}"
+        JSONValue.object(environments.map { environment in
+            (environment.project, .object(environment.variables.map { ($0.name, .string(value($0))) }))
+        }).rendered()
     }
 
     static func dotenvQuoted(_ value: String) -> String {
@@ -59,28 +55,6 @@ struct EnvironmentFormatter {
             }
         }
         return quoted + "\""
-    }
-}
-
-/// Minimal JSON text writing, with keys in the caller's order (JSONSerialization sorts or
-/// scrambles them).
-enum JSONText {
-    /// `text` as a JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }
 

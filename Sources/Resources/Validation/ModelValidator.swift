@@ -88,6 +88,12 @@ struct ModelValidator {
         }
         for template in resource.upstream {
             checkExpressions(in: template.urlTemplate, owner: name)
+            for expression in template.urlTemplate.expressions {
+                if case .signalR? = model.resource(named: expression.resource) {
+                    error("an upstream URL can name projects only; '\(expression.resource)' is a SignalR resource", at: expression.location,
+                          hint: "upstream URLs point at the app that handles client events, e.g. {api.url}")
+                }
+            }
             let sample = template.urlTemplate.rendered { _ in "http://localhost" }
             if !(sample.hasPrefix("http://") || sample.hasPrefix("https://")) {
                 error("upstream URL '\(template.urlTemplate)' must start with http:// or https:// (or an expression such as {api.url})",
