@@ -11,6 +11,14 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // The declarative application model: pure logic, no sockets, no processes, no files.
@@ -18,15 +26,33 @@ let package = Package(
             name: "Resources",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // The Azure SignalR Service emulator (serverless mode): transports, hub protocols,
+        // REST API, upstream, introspection. Knows nothing of apphost.yaml.
+        .target(
+            name: "Emulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         // The `apphost` command line: wires the libraries to the file system and the terminal.
         .executableTarget(
             name: "AppHost",
             dependencies: [
                 "Resources",
+                "Emulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "ResourcesTests", dependencies: ["Resources"]),
+        .testTarget(name: "EmulatorTests", dependencies: ["Emulator"]),
         .testTarget(name: "AppHostTests", dependencies: ["AppHost", "Resources"]),
     ]
 )

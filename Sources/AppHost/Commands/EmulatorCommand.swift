@@ -1,0 +1,100 @@
+import ArgumentParser
+import Emulator
+import Foundation
+import Logging
+
+/// `apphost emulator`: the local Azure SignalR Service emulator on its own.
+struct EmulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emulator",
+        abstract: "Run a local Azure SignalR Service emulator (serverless mode) in the foreground.",
+        discussion: """
+            Prints the connection string on stdout, then serves SignalR clients (WebSockets, \
+            Server-Sent Events, long polling; JSON and MessagePack) and the REST API (v1 and \
+            2022-06-01) on loopback until Ctrl-C or SIGTERM, when it closes every client and exits 0.
+
+            Client events go to upstream URL templates ({hub}, {category}, {event} filled in), \
+            the first matching template wins.
+            """
+    )
+
+    @Option(help: "The port to listen on (default: a free one).")
+    var port: Int = 0
+
+    @Option(name: .customLong("host"), help: "An address to listen on; repeat for several (default: 127.0.0.1 and ::1).")
+    var hosts: [String] = []
+
+    @Option(help: "The access key tokens are signed with (default: a random one, printed in the connection string).")
+    var accessKey: String?
+
+    @Option(name: .customLong("upstream"), help: ArgumentHelp("An upstream URL template matching every hub, event and category; repeat for several.", valueName: "URL_TEMPLATE"))
+    var upstreamTemplates: [String] = []
+
+    @Option(help: ArgumentHelp("A JSON file of upstream templates: [{\"urlTemplate\", \"hubPattern\", \"eventPattern\", \"categoryPattern\"}].", valueName: "FILE"))
+    var upstreamConfig: String?
+
+    @Option(help: "The token that guards /_apphost/state and /_apphost/events (default: introspection off).")
+    var introspectionToken: String?
+
+    @Option(help: "The largest message accepted, in bytes.")
+    var maxMessageSize: Int = 1 << 20
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard maxMessageSize >= 1024 else { throw ValidationError("--max-message-size must be at least 1024") }
+        for template in upstreamTemplates where !(template.hasPrefix("http://") || template.hasPrefix("https://")) {
+            throw ValidationError("--upstream '\(template)' must be an http:// or https:// URL template")
+        }
+        if let accessKey, accessKey.isEmpty { throw ValidationError("--access-key cannot be empty") }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["APPHOST_LOG_LEVEL"] ?? "") ?? .info
+            return handler
+        }
+        var configuration = EmulatorConfiguration(accessKey: accessKey ?? AccessKeyStore.generateKey())
+        if !hosts.isEmpty { configuration.hosts = hosts }
+        configuration.port = port
+        configuration.upstream = upstreamTemplates.map { UpstreamRule(urlTemplate: $0) } + (try loadUpstreamConfig())
+        configuration.introspectionToken = introspectionToken
+        configuration.maximumMessageSize = maxMessageSize
+        let emulator = SignalREmulator(configuration: configuration, logger: Logger(label: "apphost.emulator"))
+        let chosenPort: Int
+        do { chosenPort = try emulator.resolvedPort() } catch {
+            throw CommandFailure.runtimeFailure("error: cannot find a free port: \(error)")
+        }
+        let key = configuration.accessKey
+        do {
+            try await emulator.run(port: chosenPort) { hosts in
+                Console.output("Endpoint=http://localhost:\(chosenPort);AccessKey=\(key);Version=1.0;")
+                let addresses = hosts.map { $0.contains(":") ? "http://[\($0)]:\(chosenPort)" : "http://\($0):\(chosenPort)" }
+                Console.error("SignalR emulator listening on \(addresses.joined(separator: " and ")); Ctrl-C stops it")
+            }
+        } catch {
+            throw CommandFailure.runtimeFailure("error: the emulator cannot serve on port \(chosenPort): \(error)")
+        }
+    }
+
+    private func loadUpstreamConfig() throws(CommandFailure) -> [UpstreamRule] {
+        guard let upstreamConfig else { return [] }
+        guard let data = FileManager.default.contents(atPath: upstreamConfig) else {
+            throw .userError("error: \(upstreamConfig): no such file")
+        }
+        let object = try? JSONSerialization.jsonObject(with: data)
+        let list = (object as? [[String: Any]]) ?? ((object as? [String: Any])?["upstream"] as? [[String: Any]])
+        guard let list else {
+            throw .userError("error: \(upstreamConfig): expected a JSON list of {\"urlTemplate\": …, \"hubPattern\": …, \"eventPattern\": …, \"categoryPattern\": …}")
+        }
+        var rules: [UpstreamRule] = []
+        for (index, entry) in list.enumerated() {
+            guard let url = entry["urlTemplate"] as? String, url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw .userError("error: \(upstreamConfig): entry \(index + 1) needs an http(s) 'urlTemplate'")
+            }
+            rules.append(UpstreamRule(urlTemplate: url, hubPattern: entry["hubPattern"] as? String ?? "*",
+                                      eventPattern: entry["eventPattern"] as? String ?? "*", categoryPattern: entry["categoryPattern"] as? String ?? "*"))
+        }
+        return rules
+    }
+}

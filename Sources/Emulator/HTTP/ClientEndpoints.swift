@@ -1,0 +1,147 @@
+import Hummingbird
+import NIOCore
+
+/// The client-facing HTTP routes: negotiate, and the Server-Sent Events and long polling
+/// transports (which carry client-to-server messages in POSTs).
+enum ClientEndpoints {
+    /// How long a poll waits for messages before answering empty, as ASP.NET Core does.
+    static let pollTimeout: Duration = .seconds(90)
+
+    static func addRoutes(to router: Router<EmulatorRequestContext>, service: HubService) {
+        for path in ["/client/negotiate"] {
+            router.post(RouterPath(path)) { request, _ -> Response in
+                do throws(HubServiceError) {
+                    let version = request.query("negotiateVersion").flatMap { Int($0) } ?? 0
+                    return JSONResponse.make(try service.negotiate(hub: request.query("hub"), accessToken: request.accessToken, negotiateVersion: version))
+                } catch {
+                    return ErrorResponse.make(error)
+                }
+            }
+        }
+        for path in ["/client"] {
+            router.get(RouterPath(path)) { request, _ -> Response in
+                if request.headers[.accept]?.contains("text/event-stream") == true {
+                    return await serverSentEvents(request, service: service)
+                }
+                return await poll(request, service: service)
+            }
+            router.post(RouterPath(path)) { request, context -> Response in
+                guard let connection = service.attached(token: request.query("id")) else {
+                    return ErrorResponse.make(status: 404, "no connection with this id")
+                }
+                var request = request
+                let body: ByteBuffer
+                do { body = try await request.collectBody(upTo: context.maxUploadSize) } catch {
+                    return ErrorResponse.make(status: 413, "the message is larger than \(context.maxUploadSize) bytes")
+                }
+                var decoder = connection.takeHTTPDecoder(maximumMessageSize: service.configuration.maximumMessageSize)
+                _ = await service.receive(Array(buffer: body), from: connection, decoder: &decoder)
+                connection.keepHTTPDecoder(decoder)
+                return Response(status: .ok)
+            }
+            router.delete(RouterPath(path)) { request, _ -> Response in
+                guard let token = request.query("id"), let connection = service.attached(token: token) else {
+                    return ErrorResponse.make(status: 404, "no connection with this id")
+                }
+                service.close(connection, error: nil, sendCloseMessage: false)
+                return Response(status: .accepted)
+            }
+        }
+    }
+
+    /// Opens a connection for an HTTP transport, or answers why not.
+    private static func open(_ request: Request, transport: TransportKind, service: HubService) async -> Result<(ClientConnection, String), HubServiceError> {
+        guard let token = request.query("id") else { return .failure(.badRequest("the 'id' query parameter is required")) }
+        do throws(HubServiceError) {
+            let connection = try await service.connect(hub: request.query("hub"), id: token, accessToken: request.accessToken,
+                                                       transport: transport, query: request.uri.query ?? "")
+            service.attach(connection, token: token)
+            return .success((connection, token))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// `GET` with `Accept: text/event-stream`: one long response, each hub frame an event.
+    private static func serverSentEvents(_ request: Request, service: HubService) async -> Response {
+        let connection: ClientConnection, token: String
+        switch await open(request, transport: .serverSentEvents, service: service) {
+        case .success(let opened): (connection, token) = opened
+        case .failure(let error): return ErrorResponse.make(error)
+        }
+        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            var endError: String?
+            do {
+                // An empty comment first, so the client sees the stream open at once.
+                try await writer.write(ByteBuffer(string: ":\r\n\r\n"))
+                loop: while let item = await connection.outbox.next() {
+                    switch item {
+                    case .frame(let bytes):
+                        try await writer.write(event(bytes))
+                    case .finish(let closeFrame):
+                        if let closeFrame { try await writer.write(event(closeFrame)) }
+                        break loop
+                    }
+                }
+            } catch {
+                endError = "\(error)"
+            }
+            service.detach(token: token)
+            await service.transportEnded(connection, error: endError)
+            try? await writer.finish(nil)
+        })
+    }
+
+    /// One Server-Sent Event carrying a frame: each line of it a `data:` line.
+    private static func event(_ bytes: [UInt8]) -> ByteBuffer {
+        var text = ""
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+            text += "data: " + line + "\r\n"
+        }
+        return ByteBuffer(string: text + "\r\n")
+    }
+
+    /// `GET` for long polling: the first poll opens the connection and answers at once; later
+    /// polls wait up to 90 s for frames; a poll after the connection ended answers 204.
+    private static func poll(_ request: Request, service: HubService) async -> Response {
+        guard let connection = service.attached(token: request.query("id")) else {
+            switch await open(request, transport: .longPolling, service: service) {
+            case .success: return Response(status: .ok, headers: [.contentType: "application/octet-stream"])
+            case .failure(let error): return ErrorResponse.make(error)
+            }
+        }
+        let token = request.query("id") ?? ""
+        connection.touchReceived()
+        // Wait for the first frame or the timeout; a frame taken just as the timeout fired is
+        // still collected from the group, never lost.
+        let waited: [Outbox.Item] = await withTaskGroup(of: Outbox.Item?.self) { group in
+            group.addTask { await connection.outbox.next() }
+            group.addTask {
+                try? await Task.sleep(for: pollTimeout)
+                return nil
+            }
+            var items: [Outbox.Item] = []
+            if let first = await group.next(), let item = first { items.append(item) }
+            group.cancelAll()
+            for await result in group { if let item = result { items.append(item) } }
+            return items
+        }
+        var body: [UInt8] = []
+        var finished = false
+        for item in waited + connection.outbox.drainQueued() {
+            switch item {
+            case .frame(let bytes): body += bytes
+            case .finish(let closeFrame):
+                body += closeFrame ?? []
+                finished = true
+            }
+        }
+        if finished {
+            service.detach(token: token)
+            await service.transportEnded(connection, error: nil)
+            if body.isEmpty { return Response(status: .noContent) }
+        }
+        return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

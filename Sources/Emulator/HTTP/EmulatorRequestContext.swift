@@ -1,0 +1,79 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Synchronization
+
+/// The request context of every emulator route: Hummingbird's, plus a slot that carries the
+/// connection opened while deciding a WebSocket upgrade to the handler that runs after it.
+struct EmulatorRequestContext: RequestContext, WebSocketRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let webSocket: WebSocketHandlerReference<Self>
+    let upgradedConnection: ConnectionSlot
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        webSocket = .init()
+        upgradedConnection = ConnectionSlot()
+    }
+
+    /// Request bodies: REST messages and transport sends, bounded like hub messages.
+    var maxUploadSize: Int { 1 << 20 }
+}
+
+/// Holds one connection between two stages of a request.
+final class ConnectionSlot: Sendable {
+    private let value = Mutex<ClientConnection?>(nil)
+
+    func put(_ connection: ClientConnection) {
+        value.withLock { $0 = connection }
+    }
+
+    func take() -> ClientConnection? {
+        value.withLock { value in
+            defer { value = nil }
+            return value
+        }
+    }
+}
+
+extension Request {
+    /// The access token: `Authorization: Bearer …`, else the `access_token` query parameter.
+    var accessToken: String? {
+        if let header = headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]) }
+        }
+        return uri.queryParameters["access_token"].map(String.init)
+    }
+
+    /// A query parameter as a string.
+    func query(_ name: String) -> String? {
+        uri.queryParameters[Substring(name)].map(String.init)
+    }
+}
+
+/// JSON error responses, in the shape of the REST API's ErrorDetail.
+enum ErrorResponse {
+    static let errorCodes = [400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
+                             413: "PayloadTooLarge", 500: "InternalServerError"]
+
+    static func make(status: Int, code: String? = nil, _ message: String) -> Response {
+        let name = code ?? errorCodes[status] ?? "Error"
+        let body = JSONCodec.encode(.map([HubPair(.string("code"), .string(name)), HubPair(.string("message"), .string(message))]))
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        headers[HTTPField.Name("x-ms-error-code")!] = name
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func make(_ error: HubServiceError) -> Response {
+        make(status: error.status, error.reason)
+    }
+}
+
+/// JSON success bodies.
+enum JSONResponse {
+    static func make(_ value: HubValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: JSONCodec.encode(value))))
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The data-plane REST API of both published documents: `/api/v1/...` (v1) and
+/// `/api/...?api-version=2022-06-01`, each with its own routes and status codes.
+struct RESTAPI: Sendable {
+    let service: HubService
+
+    /// The two documents, which differ in routes and status codes.
+    enum Version {
+        case v1, v2022
+    }
+
+    /// A parsed request: which document, which hub, the remaining path segments.
+    struct Route {
+        var version: Version
+        var hub: String
+        var segments: [String]
+    }
+
+    static func addRoutes(to router: Router<EmulatorRequestContext>, service: HubService) {
+        let api = RESTAPI(service: service)
+        for method in [HTTPRequest.Method.get, .head, .post, .put, .delete, .patch] {
+            router.on("/api/**", method: method) { request, context in
+                await api.handle(request, context: context)
+            }
+        }
+    }
+
+    func handle(_ request: Request, context: EmulatorRequestContext) async -> Response {
+        let rawSegments = request.uri.path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+        // ["api", "v1", ...] or ["api", ...]
+        let isV1 = rawSegments.count >= 2 && rawSegments[1] == "v1"
+        let rest = Array(rawSegments.dropFirst(isV1 ? 2 : 1))
+        if rest == ["health"] {
+            guard request.method == .get || request.method == .head else { return methodNotAllowed() }
+            return Response(status: .ok)
+        }
+        guard rest.count >= 2, rest[0] == "hubs" else { return ErrorResponse.make(status: 404, "no such route: \(request.uri.path)") }
+        if !isV1 {
+            guard let version = request.query("api-version"), !version.isEmpty else {
+                return ErrorResponse.make(status: 400, "the 'api-version' query parameter is required (2022-06-01)")
+            }
+        }
+        var hub: String
+        do { hub = try HubService.checkHub(rest[1]) } catch { return ErrorResponse.make(error) }
+        if !isV1, let application = request.query("application") {
+            do { hub = try HubService.checkHub(application) + "_" + hub } catch { return ErrorResponse.make(error) }
+        }
+        guard let token = request.accessToken else {
+            return ErrorResponse.make(status: 401, "no access token: send 'Authorization: Bearer <token>'")
+        }
+        do {
+            _ = try service.validator.validate(token, for: .rest(path: request.uri.path))
+        } catch {
+            return ErrorResponse.make(status: 401, error.reason)
+        }
+        let route = Route(version: isV1 ? .v1 : .v2022, hub: hub, segments: Array(rest.dropFirst(2)))
+        var request = request
+        return await (isV1 ? v1(route, &request, context: context) : v2022(route, &request, context: context))
+    }
+
+    // MARK: Shared operations
+
+    func methodNotAllowed() -> Response { ErrorResponse.make(status: 405, "method not allowed on this route") }
+
+    func notFound(_ route: Route) -> Response {
+        ErrorResponse.make(status: 404, "no such route under hub '\(route.hub)': /\(route.segments.joined(separator: "/"))")
+    }
+
+    func excluded(_ request: Request) -> Set<String> {
+        Set(request.uri.queryParameters[values: "excluded"].map(String.init))
+    }
+
+    /// Reads and checks a message body: `{"target": "...", "arguments": [...]}` in JSON, or the
+    /// same map in MessagePack.
+    func message(_ request: inout Request, context: EmulatorRequestContext) async -> Result<Invocation, HubServiceError> {
+        let body: ByteBuffer
+        do { body = try await request.collectBody(upTo: service.configuration.maximumMessageSize) } catch {
+            return .failure(HubServiceError(status: 413, reason: "the body is larger than \(service.configuration.maximumMessageSize) bytes"))
+        }
+        let bytes = Array(buffer: body)
+        let value: HubValue
+        do {
+            if request.headers[.contentType]?.lowercased().contains("msgpack") == true {
+                value = try MessagePackCodec.decodeWhole(bytes)
+            } else {
+                value = try JSONCodec.decode(bytes)
+            }
+        } catch {
+            return .failure(.badRequest("the body is not a valid message: \(error.reason)"))
+        }
+        guard case .map = value else { return .failure(.badRequest("the body must be an object with 'target' and 'arguments'")) }
+        guard let target = value["target"]?.string, !target.isEmpty else {
+            return .failure(.badRequest("the body needs a non-empty string 'target'"))
+        }
+        let arguments: [HubValue]
+        switch value["arguments"] {
+        case nil, .null?: arguments = []
+        case .array(let items)?: arguments = items
+        default: return .failure(.badRequest("'arguments' must be an array"))
+        }
+        return .success(Invocation(target: target, arguments: arguments))
+    }
+
+    /// Sends the request's message to `targets`.
+    func send(_ request: inout Request, context: EmulatorRequestContext, hub: String, to targets: () -> [ClientConnection]) async -> Response {
+        switch await message(&request, context: context) {
+        case .failure(let error): return ErrorResponse.make(error)
+        case .success(let invocation):
+            service.send(invocation, to: targets(), hub: hub)
+            return Response(status: .accepted)
+        }
+    }
+
+    /// Closes connections with the request's `reason`.
+    func close(_ connections: [ClientConnection], request: Request) {
+        let reason = request.query("reason")
+        for connection in connections { service.close(connection, error: reason) }
+    }
+
+    func exists(_ found: Bool) -> Response {
+        Response(status: found ? .ok : .notFound)
+    }
+
+    /// `ttl` in seconds, if given: a non-negative integer.
+    func ttl(_ request: Request) -> Result<Int?, HubServiceError> {
+        guard let text = request.query("ttl") else { return .success(nil) }
+        guard let seconds = Int(text), seconds >= 0 else { return .failure(.badRequest("'ttl' must be a whole number of seconds, 0 or more")) }
+        return .success(seconds)
+    }
+
+    /// A group name as the service accepts it: 1 to 1024 characters, not only whitespace.
+    func checkGroup(_ group: String) -> HubServiceError? {
+        if group.isEmpty || group.count > 1024 || group.allSatisfy(\.isWhitespace) {
+            return .badRequest("invalid group name: 1 to 1024 characters, not only spaces")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,355 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// What a client or REST caller did wrong, as an HTTP status and a short reason.
+public struct HubServiceError: Error, Equatable {
+    public var status: Int
+    public var reason: String
+
+    static func unauthorized(_ reason: String) -> HubServiceError { HubServiceError(status: 401, reason: reason) }
+    static func badRequest(_ reason: String) -> HubServiceError { HubServiceError(status: 400, reason: reason) }
+    static func notFound(_ reason: String) -> HubServiceError { HubServiceError(status: 404, reason: reason) }
+}
+
+/// Azure SignalR Service in serverless mode, independent of HTTP: negotiation, connections,
+/// hub protocol sessions, sends and upstream events. The HTTP layer only translates.
+final class HubService: Sendable {
+    let configuration: EmulatorConfiguration
+    let registry = HubRegistry()
+    let validator: AccessTokenValidator
+    let upstream: UpstreamClient
+    let events = EventFeed()
+    let logger: Logger
+
+    /// A negotiated connection waiting for its transport.
+    struct PendingConnection {
+        var connectionID: String
+        var hub: String
+        var expires: ContinuousClock.Instant
+    }
+
+    private let pending = Mutex<[String: PendingConnection]>([:])
+    /// Connections of the HTTP transports (Server-Sent Events, long polling), by the token in
+    /// their `id` parameter: each of their requests names the connection again.
+    private let httpConnections = Mutex<[String: ClientConnection]>([:])
+
+    init(configuration: EmulatorConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.validator = AccessTokenValidator(accessKey: configuration.accessKey)
+        self.upstream = UpstreamClient(accessKey: configuration.accessKey, timeout: configuration.upstreamTimeout, logger: logger)
+        self.logger = logger
+    }
+
+    // MARK: Negotiate and connect
+
+    /// Validates a hub name as the service does: a letter, then letters, digits and `_`.
+    static func checkHub(_ hub: String?) throws(HubServiceError) -> String {
+        guard let hub, !hub.isEmpty else { throw .badRequest("the 'hub' query parameter is required") }
+        guard hub.count <= 128, let first = hub.unicodeScalars.first, first.properties.isAlphabetic, first.isASCII,
+              hub.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_`,.[]".unicodeScalars.contains($0)) }) else {
+            throw .badRequest("invalid hub name '\(hub)': start with a letter, then letters, digits or '_'")
+        }
+        return hub
+    }
+
+    /// `POST /client/negotiate`: a connection id (and token, for version 1) and the transports.
+    func negotiate(hub: String?, accessToken: String?, negotiateVersion: Int) throws(HubServiceError) -> HubValue {
+        let hub = try Self.checkHub(hub)
+        guard let accessToken else { throw .unauthorized("no access token: send 'Authorization: Bearer <token>' or access_token=<token>") }
+        do { _ = try validator.validate(accessToken, for: .client(hub: hub)) } catch { throw .unauthorized(error.reason) }
+        let connectionID = Identifier.make()
+        let token = negotiateVersion >= 1 ? Identifier.make() : connectionID
+        pending.withLock { $0[token] = PendingConnection(connectionID: connectionID, hub: hub, expires: .now + configuration.negotiateTimeout) }
+        func transport(_ kind: TransportKind, _ formats: [String]) -> HubValue {
+            .map([HubPair(.string("transport"), .string(kind.rawValue)), HubPair(.string("transferFormats"), .array(formats.map { .string($0) }))])
+        }
+        var pairs = [HubPair(.string("negotiateVersion"), .int(negotiateVersion >= 1 ? 1 : 0)),
+                     HubPair(.string("connectionId"), .string(connectionID))]
+        if negotiateVersion >= 1 { pairs.append(HubPair(.string("connectionToken"), .string(token))) }
+        pairs.append(HubPair(.string("availableTransports"), .array([
+            transport(.webSockets, ["Text", "Binary"]),
+            transport(.serverSentEvents, ["Text"]),
+            transport(.longPolling, ["Text", "Binary"]),
+        ])))
+        return .map(pairs)
+    }
+
+    /// Opens a connection for a transport request: checks the token, claims the negotiated id
+    /// (or, for a WebSocket without `id`, makes one), and asks an upstream that handles the
+    /// blocking `connect` event.
+    func connect(hub: String?, id: String?, accessToken: String?, transport: TransportKind, query: String) async throws(HubServiceError) -> ClientConnection {
+        let hub = try Self.checkHub(hub)
+        guard let accessToken else { throw .unauthorized("no access token: send 'Authorization: Bearer <token>' or access_token=<token>") }
+        let claims: TokenClaims
+        do { claims = try validator.validate(accessToken, for: .client(hub: hub)) } catch { throw .unauthorized(error.reason) }
+        let connectionID: String
+        if let id {
+            let claimed = pending.withLock { $0.removeValue(forKey: id) }
+            guard let claimed, claimed.expires > .now else { throw .notFound("no connection with this id: negotiate first") }
+            guard claimed.hub.lowercased() == hub.lowercased() else { throw .notFound("the connection was negotiated for another hub") }
+            connectionID = claimed.connectionID
+        } else {
+            guard transport == .webSockets else { throw .badRequest("the 'id' query parameter is required for \(transport.rawValue)") }
+            connectionID = Identifier.make()
+        }
+        let connection = ClientConnection(id: connectionID, hub: hub, userID: claims.userID, claims: claims, clientQuery: query,
+                                          transport: transport, outboxLimit: configuration.outboxLimit)
+        if let rule = UpstreamRule.firstMatch(in: configuration.upstream, hub: hub, category: .connections, event: "connect", explicitOnly: true) {
+            let outcome = await callUpstream(rule, connection: connection, category: .connections, event: "connect", body: Array("{}".utf8), contentType: "application/json")
+            guard case .response(let status, _) = outcome, (200..<300).contains(status) else {
+                let detail = if case .response(let status, _) = outcome { "status \(status)" } else { "no answer" }
+                throw HubServiceError(status: 403, reason: "the upstream refused the connection (\(detail))")
+            }
+        }
+        registry.add(connection)
+        return connection
+    }
+
+    /// Remembers an HTTP-transport connection under its token.
+    func attach(_ connection: ClientConnection, token: String) {
+        httpConnections.withLock { $0[token] = connection }
+    }
+
+    /// The HTTP-transport connection with this token, if it is still open.
+    func attached(token: String?) -> ClientConnection? {
+        guard let token else { return nil }
+        return httpConnections.withLock { $0[token] }
+    }
+
+    /// Forgets an HTTP-transport connection.
+    func detach(token: String) {
+        httpConnections.withLock { _ = $0.removeValue(forKey: token) }
+    }
+
+    // MARK: Sessions
+
+    /// Handles bytes from a client; false when the connection must end.
+    func receive(_ bytes: some Collection<UInt8>, from connection: ClientConnection, decoder: inout HubFrameDecoder) async -> Bool {
+        connection.touchReceived()
+        decoder.append(bytes)
+        while true {
+            let record: [UInt8]
+            do {
+                guard let next = try decoder.nextRecord() else { return !connection.isClosed }
+                record = next
+            } catch {
+                close(connection, error: "Invalid message: \(error.reason)")
+                return false
+            }
+            guard let kind = connection.protocolKind else {
+                guard handshake(record, connection: connection, decoder: &decoder) else { return false }
+                await announce(connection)
+                continue
+            }
+            let message: HubMessage
+            do {
+                message = try kind.decodeBody(record)
+            } catch {
+                close(connection, error: "Invalid message: \(error.reason)")
+                return false
+            }
+            switch message {
+            case .invocation(let invocation):
+                await handleInvocation(invocation, body: record, connection: connection, kind: kind)
+            case .streamInvocation(let invocation):
+                registry.countIn(hub: connection.hub)
+                if let id = invocation.invocationID {
+                    send(.completion(Completion(invocationID: id, outcome: .error("Stream invocations are not supported in serverless mode."))), to: connection)
+                }
+            case .close:
+                close(connection, error: nil)
+                return false
+            case .ping, .cancelInvocation, .completion, .streamItem:
+                continue
+            }
+        }
+    }
+
+    /// Answers the handshake; false (after an error reply) when it is refused.
+    private func handshake(_ record: [UInt8], connection: ClientConnection, decoder: inout HubFrameDecoder) -> Bool {
+        func refuse(_ error: String) -> Bool {
+            let reply = JSONCodec.encode(.map([HubPair(.string("error"), .string(error))])) + [JSONHubProtocol.recordSeparator]
+            _ = connection.send(reply)
+            close(connection, error: nil, sendCloseMessage: false)
+            return false
+        }
+        let request: HandshakeRequest
+        do { request = try HandshakeRequest(json: record) } catch { return refuse("Invalid handshake: \(error.reason)") }
+        guard let kind = HubProtocolKind(rawValue: request.protocolName) else {
+            return refuse("The protocol '\(request.protocolName)' is not supported.")
+        }
+        guard request.version == kind.version else {
+            return refuse("The server does not support version \(request.version) of the '\(kind.rawValue)' protocol.")
+        }
+        if kind.isBinary && connection.transport == .serverSentEvents {
+            return refuse("Cannot use the '\(kind.rawValue)' protocol on the current transport. The transport does not support 'Binary' transfer format.")
+        }
+        connection.setProtocol(kind)
+        decoder.kind = kind
+        _ = connection.send(Array("{}".utf8) + [JSONHubProtocol.recordSeparator])
+        return true
+    }
+
+    /// After a handshake: the event feed and the `connected` upstream event.
+    private func announce(_ connection: ClientConnection) async {
+        logger.debug("connected", metadata: ["hub": "\(connection.hub)", "connection": "\(connection.id)"])
+        events.publish("connected", describe(connection))
+        await notifyUpstream(connection, event: "connected", fields: [("type", .int(10))])
+    }
+
+    private func handleInvocation(_ invocation: Invocation, body: [UInt8], connection: ClientConnection, kind: HubProtocolKind) async {
+        registry.countIn(hub: connection.hub)
+        events.publish("messageIn", [("hub", .string(connection.hub)), ("connectionId", .string(connection.id)),
+                                     ("target", .string(invocation.target)), ("arguments", .array(invocation.arguments))])
+        guard let rule = UpstreamRule.firstMatch(in: configuration.upstream, hub: connection.hub, category: .messages, event: invocation.target) else {
+            if let id = invocation.invocationID {
+                send(.completion(Completion(invocationID: id, outcome: .error(
+                    "No upstream handles '\(invocation.target)' in hub '\(connection.hub)'. Configure an upstream URL template for the emulator."))), to: connection)
+            } else {
+                logger.info("no upstream for client invocation", metadata: ["hub": "\(connection.hub)", "target": "\(invocation.target)"])
+            }
+            return
+        }
+        let outcome = await callUpstream(rule, connection: connection, category: .messages, event: invocation.target, body: body, contentType: kind.contentType)
+        guard let id = invocation.invocationID else { return }
+        let completion: Completion.Outcome
+        switch outcome {
+        case .response(let status, let body) where (200..<300).contains(status):
+            if body.isEmpty {
+                completion = .void
+            } else if case .completion(let returned)? = try? kind.decodeBody(body) {
+                completion = returned.outcome
+            } else {
+                completion = .error("The upstream answered \(status) with a body that is not a completion message.")
+            }
+        case .response(let status, _):
+            completion = .error("The upstream answered with status \(status).")
+        case .failed(let reason):
+            completion = .error("The upstream could not be reached: \(reason)")
+        }
+        send(.completion(Completion(invocationID: id, outcome: completion)), to: connection)
+    }
+
+    /// Sends a `connected` or `disconnected` event upstream, if a template matches: a JSON object
+    /// for JSON clients, a MessagePack array of the same values for MessagePack clients.
+    private func notifyUpstream(_ connection: ClientConnection, event: String, fields: [(String, HubValue)]) async {
+        guard let kind = connection.protocolKind,
+              let rule = UpstreamRule.firstMatch(in: configuration.upstream, hub: connection.hub, category: .connections, event: event) else { return }
+        let body = kind == .json ? JSONCodec.encode(.map(fields.map { HubPair(.string($0.0), $0.1) }))
+            : MessagePackCodec.encode(.array(fields.map(\.1)))
+        _ = await callUpstream(rule, connection: connection, category: .connections, event: event, body: body, contentType: kind.contentType)
+    }
+
+    private func callUpstream(_ rule: UpstreamRule, connection: ClientConnection, category: UpstreamRule.Category, event: String,
+                              body: [UInt8], contentType: String) async -> UpstreamClient.Outcome {
+        let url = rule.url(hub: connection.hub, category: category, event: event)
+        let start = ContinuousClock.now
+        let outcome = await upstream.post(url: url, connection: connection, category: category, event: event, body: body, contentType: contentType)
+        let elapsed = ContinuousClock.now - start
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        var fields: [(String, HubValue)] = [("url", .string(url)), ("event", .string(event)), ("category", .string(category.rawValue)),
+                                           ("connectionId", .string(connection.id)), ("durationMs", .double(milliseconds))]
+        switch outcome {
+        case .response(let status, _):
+            fields.append(("status", .int(Int64(status))))
+            if !(200..<300).contains(status) {
+                logger.warning("upstream answered \(status)", metadata: ["url": "\(url)", "event": "\(event)"])
+            }
+        case .failed(let reason):
+            fields.append(("error", .string(reason)))
+            logger.warning("upstream call failed: \(reason)", metadata: ["url": "\(url)", "event": "\(event)"])
+        }
+        events.publish("upstream", fields)
+        return outcome
+    }
+
+    // MARK: Closing
+
+    /// Closes a connection from the service side: it leaves the registry at once, and its
+    /// transport writes the Close message and ends.
+    func close(_ connection: ClientConnection, error: String?, allowReconnect: Bool = false, sendCloseMessage: Bool = true) {
+        registry.remove(connection)
+        let frame = sendCloseMessage ? connection.protocolKind.map { $0.encodeFrame(.close(error: error, allowReconnect: allowReconnect)) } : nil
+        connection.outbox.finish(closeFrame: frame)
+        if let error { logger.debug("closing connection: \(error)", metadata: ["connection": "\(connection.id)"]) }
+    }
+
+    /// Called by the transport when the connection is over, whoever ended it.
+    func transportEnded(_ connection: ClientConnection, error: String?) async {
+        registry.remove(connection)
+        connection.outbox.abandon(closeFrame: nil)
+        guard connection.markClosed() else { return }
+        guard connection.protocolKind != nil else { return }
+        events.publish("disconnected", describe(connection) + (error.map { [("error", HubValue.string($0))] } ?? []))
+        await notifyUpstream(connection, event: "disconnected", fields: [("type", .int(11))] + (error.map { [("error", .string($0))] } ?? []))
+    }
+
+    // MARK: Sending
+
+    /// Sends one message to one connection (a completion, a ping).
+    func send(_ message: HubMessage, to connection: ClientConnection) {
+        guard let kind = connection.protocolKind else { return }
+        deliver(kind.encodeFrame(message), to: connection)
+    }
+
+    /// Sends an invocation to many connections, encoding it once per protocol; returns how many
+    /// connections it was queued for.
+    @discardableResult
+    func send(_ invocation: Invocation, to connections: [ClientConnection], hub: String) -> Int {
+        let encoded = EncodedMessage(.invocation(invocation))
+        var delivered = 0
+        for connection in connections {
+            guard let kind = connection.protocolKind else { continue }
+            if deliver(encoded.frame(for: kind), to: connection) { delivered += 1 }
+        }
+        registry.countOut(hub: hub, delivered)
+        if events.hasSubscribers {
+            events.publish("messageOut", [("hub", .string(hub)), ("target", .string(invocation.target)),
+                                          ("arguments", .array(invocation.arguments)), ("recipients", .int(Int64(delivered)))])
+        }
+        return delivered
+    }
+
+    /// Queues a frame; a client whose queue is full is dropped as too slow.
+    @discardableResult
+    private func deliver(_ frame: [UInt8], to connection: ClientConnection) -> Bool {
+        if connection.send(frame) { return true }
+        if !connection.isClosed, connection.outbox.queuedBytes > 0 {
+            logger.warning("dropping a client that reads too slowly", metadata: ["connection": "\(connection.id)"])
+            registry.remove(connection)
+            connection.outbox.abandon(closeFrame: connection.protocolKind?.encodeFrame(
+                .close(error: "The client did not read its messages fast enough.", allowReconnect: true)))
+        }
+        return false
+    }
+
+    // MARK: Housekeeping
+
+    /// Pings idle clients, drops silent ones and those that never finished their handshake,
+    /// and forgets expired negotiations and memberships. Called every second.
+    func tick(now: ContinuousClock.Instant = .now) {
+        let ping = EncodedMessage(.ping)
+        for connection in registry.allConnections() {
+            let idle = connection.idleTimes(now: now)
+            guard let kind = connection.protocolKind else {
+                if idle.received >= configuration.handshakeTimeout { close(connection, error: "Handshake was not received in time.") }
+                continue
+            }
+            if idle.received >= configuration.clientTimeout {
+                close(connection, error: "Server timeout elapsed without receiving a message from the client.")
+            } else if idle.sent >= configuration.keepAliveInterval {
+                deliver(ping.frame(for: kind), to: connection)
+            }
+        }
+        pending.withLock { pending in pending = pending.filter { $0.value.expires > now } }
+        registry.sweepExpired(now: now)
+    }
+
+    /// A connection's fields for events and the state view.
+    func describe(_ connection: ClientConnection) -> [(String, HubValue)] {
+        [("hub", .string(connection.hub)), ("connectionId", .string(connection.id)),
+         ("userId", connection.userID.map { .string($0) } ?? .null), ("transport", .string(connection.transport.rawValue)),
+         ("protocol", connection.protocolKind.map { .string($0.rawValue) } ?? .null)]
+    }
+}

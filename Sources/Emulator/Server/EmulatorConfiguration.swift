@@ -1,0 +1,32 @@
+/// How an emulator listens and behaves.
+public struct EmulatorConfiguration: Sendable {
+    /// The addresses to listen on; by default loopback only (IPv4, and IPv6 where available).
+    public var hosts: [String] = ["127.0.0.1", "::1"]
+    /// The port; 0 for a free one.
+    public var port: Int = 0
+    /// The key tokens are signed with.
+    public var accessKey: String
+    /// Upstream templates, first match wins.
+    public var upstream: [UpstreamRule] = []
+    /// The token that guards `/_apphost/*`; nil disables introspection.
+    public var introspectionToken: String?
+    /// The largest hub message or REST body accepted.
+    public var maximumMessageSize = 1 << 20
+    /// The most bytes that may wait for one client before it is dropped as too slow.
+    public var outboxLimit = 4 << 20
+    /// How often the emulator pings an idle client.
+    public var keepAliveInterval: Duration = .seconds(15)
+    /// How long a silent client is kept.
+    public var clientTimeout: Duration = .seconds(30)
+    /// How long a client may take to send its handshake.
+    public var handshakeTimeout: Duration = .seconds(15)
+    /// How long a negotiated connection token waits for its transport.
+    public var negotiateTimeout: Duration = .seconds(60)
+    /// How long an upstream call may take.
+    public var upstreamTimeout: Duration = .seconds(10)
+
+    /// A configuration with defaults.
+    public init(accessKey: String) {
+        self.accessKey = accessKey
+    }
+}

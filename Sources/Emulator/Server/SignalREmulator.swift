@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import ServiceLifecycle
+
+/// The Azure SignalR Service emulator: an HTTP and WebSocket server on loopback that real
+/// SignalR clients and REST callers use as they would the service in serverless mode.
+public struct SignalREmulator: Sendable {
+    public let configuration: EmulatorConfiguration
+    let logger: Logger
+
+    /// An emulator with `configuration`.
+    public init(configuration: EmulatorConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The port the emulator will listen on: the configured one, or a free one chosen now.
+    public func resolvedPort() throws -> Int {
+        configuration.port != 0 ? configuration.port : try LoopbackSocket.freePort()
+    }
+
+    /// Serves until SIGINT or SIGTERM (or cancellation), then closes every client connection
+    /// with a Close message and stops. `onReady` runs once every address accepts connections.
+    public func run(port: Int, onReady: @escaping @Sendable (_ hosts: [String]) async -> Void = { _ in }) async throws {
+        let service = HubService(configuration: configuration, logger: logger)
+        let hosts = configuration.hosts.filter { $0 != "::1" || LoopbackSocket.ipv6Available() }
+        let ready = ReadinessCounter(expected: hosts.count) { await onReady(hosts) }
+        var services: [any Service] = []
+        for host in hosts {
+            services.append(makeApplication(service: service, host: host, port: port, ready: ready))
+        }
+        // Listed last, so it stops first: it closes the clients before the servers stop.
+        services.append(Housekeeping(service: service))
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    private func makeApplication(service: HubService, host: String, port: Int, ready: ReadinessCounter) -> some Service {
+        let router = Router(context: EmulatorRequestContext.self)
+        ClientEndpoints.addRoutes(to: router, service: service)
+        RESTAPI.addRoutes(to: router, service: service)
+        IntrospectionEndpoints.addRoutes(to: router, service: service)
+        let webSocketRouter = Router(context: EmulatorRequestContext.self)
+        WebSocketTransport.addRoutes(to: webSocketRouter, service: service)
+        return Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: .init(ws: .init(maxFrameSize: configuration.maximumMessageSize))),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { _ in await ready.signal() },
+            logger: logger
+        )
+    }
+}
+
+/// Runs an action once `expected` servers have reported that they listen.
+private actor ReadinessCounter {
+    private var remaining: Int
+    private let action: @Sendable () async -> Void
+
+    init(expected: Int, action: @escaping @Sendable () async -> Void) {
+        remaining = expected
+        self.action = action
+    }
+
+    func signal() async {
+        remaining -= 1
+        if remaining == 0 { await action() }
+    }
+}
+
+/// Once a second: keep-alive pings, timeouts, expiries. At shutdown: closes every client.
+private struct Housekeeping: Service {
+    let service: HubService
+
+    func run() async throws {
+        var ticks = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            service.tick()
+            ticks += 1
+            if ticks % 15 == 0 { service.events.heartbeat() }
+            try? await Task.sleep(for: .seconds(1))
+        }
+        for connection in service.registry.allConnections() {
+            service.close(connection, error: "The emulator is shutting down.", allowReconnect: true)
+        }
+        service.events.finishAll()
+        await service.upstream.shutdown()
+    }
+}

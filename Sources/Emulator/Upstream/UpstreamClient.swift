@@ -1,0 +1,64 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Posts client events to upstream URLs, as the service does in Serverless mode.
+final class UpstreamClient: Sendable {
+    /// What an upstream answered.
+    enum Outcome: Sendable {
+        /// An HTTP response.
+        case response(status: Int, body: [UInt8])
+        /// No response: refused, timed out, or a bad URL.
+        case failed(String)
+    }
+
+    private let http: HTTPClient
+    private let accessKey: String
+    private let timeout: Duration
+    private let logger: Logger
+
+    init(accessKey: String, timeout: Duration, logger: Logger) {
+        self.http = HTTPClient(eventLoopGroupProvider: .singleton)
+        self.accessKey = accessKey
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    /// `sha256=<hex HMAC-SHA256(key: access key, data: connection id)>`.
+    static func signature(connectionID: String, accessKey: String) -> String {
+        let code = HMAC<SHA256>.authenticationCode(for: Data(connectionID.utf8), using: SymmetricKey(data: Data(accessKey.utf8)))
+        return "sha256=" + code.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Posts one event for `connection`.
+    func post(url: String, connection: ClientConnection, category: UpstreamRule.Category, event: String,
+              body: [UInt8], contentType: String) async -> Outcome {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: contentType)
+        request.headers.add(name: "X-ASRS-Connection-Id", value: connection.id)
+        request.headers.add(name: "X-ASRS-Hub", value: connection.hub)
+        request.headers.add(name: "X-ASRS-Category", value: category.rawValue)
+        request.headers.add(name: "X-ASRS-Event", value: event)
+        if let user = connection.userID { request.headers.add(name: "X-ASRS-User-Id", value: user) }
+        let claims = connection.claims.userClaims.map { "\($0.type): \($0.value)" }.joined(separator: ", ")
+        if !claims.isEmpty { request.headers.add(name: "X-ASRS-User-Claims", value: claims) }
+        if !connection.clientQuery.isEmpty { request.headers.add(name: "X-ASRS-Client-Query", value: connection.clientQuery) }
+        request.headers.add(name: "X-ASRS-Signature", value: Self.signature(connectionID: connection.id, accessKey: accessKey))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await http.execute(request, timeout: TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+            let collected = try await response.body.collect(upTo: 4 << 20)
+            return .response(status: Int(response.status.code), body: Array(buffer: collected))
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+}
