@@ -26,7 +26,13 @@ enum ClientEndpoints {
                 return await poll(request, service: service)
             }
             router.post(RouterPath(path)) { request, context -> Response in
-                guard let connection = service.attached(token: request.query("id")) else {
+                // Long polling clients may send their handshake before their first poll: the
+                // negotiated connection opens then, as in ASP.NET Core.
+                var connection = service.attached(token: request.query("id"))
+                if connection == nil, case .success(let opened) = await open(request, transport: .longPolling, service: service) {
+                    connection = opened.0
+                }
+                guard let connection else {
                     return ErrorResponse.make(status: 404, "no connection with this id")
                 }
                 var request = request

@@ -76,8 +76,12 @@ struct RESTAPI: Sendable {
     /// Reads and checks a message body: `{"target": "...", "arguments": [...]}` in JSON, or the
     /// same map in MessagePack.
     func message(_ request: inout Request, context: EmulatorRequestContext) async -> Result<Invocation, HubServiceError> {
+        let limit = service.configuration.maximumMessageSize
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            return .failure(HubServiceError(status: 413, reason: "the body of \(declared) bytes is larger than \(limit) bytes"))
+        }
         let body: ByteBuffer
-        do { body = try await request.collectBody(upTo: service.configuration.maximumMessageSize) } catch {
+        do { body = try await request.collectBody(upTo: limit) } catch {
             return .failure(HubServiceError(status: 413, reason: "the body is larger than \(service.configuration.maximumMessageSize) bytes"))
         }
         let bytes = Array(buffer: body)

@@ -39,10 +39,10 @@ public enum MessagePackHubProtocol {
         let array: [HubValue]
         switch message {
         case .invocation(let invocation), .streamInvocation(let invocation):
-            var elements: [HubValue] = [type, headers(invocation.headers), invocation.invocationID.map { .string($0) } ?? .null,
-                                        .string(invocation.target), .array(invocation.arguments)]
-            if !invocation.streamIDs.isEmpty { elements.append(.array(invocation.streamIDs.map { .string($0) })) }
-            array = elements
+            // Always six elements: ASP.NET Core reads five or six, but some clients (signalrcore)
+            // index the stream ids unconditionally.
+            array = [type, headers(invocation.headers), invocation.invocationID.map { .string($0) } ?? .null,
+                     .string(invocation.target), .array(invocation.arguments), .array(invocation.streamIDs.map { .string($0) })]
         case .streamItem(let id, let item):
             array = [type, .map([]), .string(id), item]
         case .completion(let completion):

@@ -21,7 +21,13 @@ final class UpstreamClient: Sendable {
     private let logger: Logger
 
     init(accessKey: String, timeout: Duration, logger: Logger) {
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton)
+        // Upstreams are local apps: a refused connection is an answer (the app is down), so it
+        // fails at once instead of being retried until the request times out.
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        configuration.timeout.connect = .seconds(2)
+        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.accessKey = accessKey
         self.timeout = timeout
         self.logger = logger

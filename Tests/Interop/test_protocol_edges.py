@@ -1,0 +1,207 @@
+"""Tokens, REST bodies and routes, hostile frames, expiry and churn, against the real binary."""
+import base64
+import json
+import socket
+import time
+import urllib.request
+
+import jwt
+import pytest
+from websockets.sync.client import connect
+
+from conftest import ACCESS_KEY, Emulator, free_port, mint
+
+RS = "\x1e"
+
+
+def negotiate(emulator, token, hub="chat"):
+    request = urllib.request.Request(f"http://127.0.0.1:{emulator.port}/client/negotiate?hub={hub}&negotiateVersion=1", method="POST",
+                                     headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def unsigned(claims: dict, header: dict) -> str:
+    encode = lambda part: base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
+    return f"{encode(header)}.{encode(claims)}."
+
+
+@pytest.mark.parametrize("kind", ["no token", "wrong key", "alg none", "HS512", "expired", "not yet valid", "no expiry", "other hub", "other path", "garbage"])
+def test_rejected_client_tokens_get_401_with_a_reason(emulator, kind):
+    audience = emulator.client_url("chat")
+    now = int(time.time())
+    token = {
+        "no token": None,
+        "wrong key": mint(audience, "x", key="another-key-another-key-another-key-another-key-another-key-1234"),
+        "alg none": unsigned({"aud": audience, "exp": now + 600}, {"alg": "none", "typ": "JWT"}),
+        "HS512": jwt.encode({"aud": audience, "exp": now + 600}, ACCESS_KEY, algorithm="HS512"),
+        "expired": mint(audience, "x", lifetime=-120),
+        "not yet valid": mint(audience, "x", nbf=now + 600),
+        "no expiry": jwt.encode({"aud": audience}, ACCESS_KEY, algorithm="HS256"),
+        "other hub": mint(emulator.client_url("otherhub"), "x"),
+        "other path": mint(f"{emulator.endpoint}/api/v1/hubs/chat", "x"),
+        "garbage": "not.a.jwt",
+    }[kind]
+    status, body = negotiate(emulator, token)
+    assert status == 401
+    assert body["message"]
+    assert "Traceback" not in body["message"] and "Swift" not in body["message"]
+
+
+def test_token_audience_ignores_host_port_scheme_and_case(emulator):
+    token = mint(f"https://127.0.0.1:1/CLIENT/?hub=CHAT", "x")
+    assert negotiate(emulator, token)[0] == 200
+    leeway = mint(emulator.client_url("chat"), "x", lifetime=-30)
+    assert negotiate(emulator, leeway)[0] == 200
+
+
+def test_rest_tokens_must_name_the_request_path(emulator):
+    wrong_path = mint(f"{emulator.endpoint}/api/v1/hubs/other")
+    assert emulator.rest("POST", "/api/v1/hubs/chat", {"target": "t"}, token=wrong_path)[0] == 401
+    assert emulator.rest("POST", "/api/v1/hubs/chat", {"target": "t"}, token="x.y.z")[0] == 401
+    mixed_case = mint("http://127.0.0.1:9/API/V1/HUBS/Chat")
+    assert emulator.rest("POST", "/api/v1/hubs/chat", {"target": "t"}, token=mixed_case)[0] == 202
+
+
+@pytest.mark.parametrize("body, reason", [
+    ({"arguments": [1]}, "target"),
+    ({"target": ""}, "target"),
+    ({"target": "t", "arguments": "not a list"}, "arguments"),
+    (b"{not json", "valid"),
+    (b"[1, 2]", "object"),
+])
+def test_bad_rest_bodies_get_400_with_a_json_error(emulator, body, reason):
+    status, payload = emulator.rest("POST", "/api/v1/hubs/chat", body)
+    assert status == 400
+    assert reason in json.loads(payload)["message"]
+
+
+def test_routes_follow_each_document(emulator):
+    assert emulator.rest("POST", "/api/v1/hubs/chat/nothing/here", {"target": "t"})[0] == 404
+    assert emulator.rest("PATCH", "/api/v1/hubs/chat", {"target": "t"})[0] == 405
+    # v1 has GET for existence checks; 2022-06-01 has HEAD only.
+    assert emulator.rest("GET", "/api/v1/hubs/chat/connections/none")[0] == 404
+    assert emulator.rest("GET", "/api/hubs/chat/connections/none?api-version=2022-06-01")[0] == 405
+    assert emulator.rest("POST", "/api/hubs/chat/:send", {"target": "t"})[0] == 400  # api-version is required
+    assert emulator.rest("POST", "/api/hubs/chat/:send?api-version=2022-06-01", {"target": "t"})[0] == 202
+    assert emulator.rest("POST", "/api/v1/hubs/1bad", {"target": "t"})[0] == 400
+    assert emulator.rest("DELETE", "/api/v1/hubs/chat/connections/none")[0] == 202
+    assert emulator.rest("PUT", "/api/v1/hubs/chat/groups/g/connections/none")[0] == 404
+    assert emulator.rest("PUT", "/api/hubs/chat/users/u/groups/g?api-version=2022-06-01&ttl=-1")[0] == 400
+    assert emulator.rest("PUT", "/api/v1/hubs/chat/groups/g/users/u")[0] == 202
+    assert emulator.rest("GET", "/api/v1/hubs/chat/groups/g/users/u")[0] == 200
+
+
+@pytest.mark.parametrize("path", ["/api/health", "/api/v1/health"])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_health_answers_without_auth(emulator, path, method):
+    request = urllib.request.Request(f"http://127.0.0.1:{emulator.port}{path}", method=method)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+def test_user_group_membership_with_ttl_expires_on_time(emulator):
+    path = "/api/hubs/chat/users/ttl-user/groups/brief?api-version=2022-06-01"
+    start = time.monotonic()
+    assert emulator.rest("PUT", path + "&ttl=2")[0] == 200
+    assert emulator.rest("HEAD", path)[0] == 200
+    while emulator.rest("HEAD", path)[0] == 200:
+        assert time.monotonic() - start < 4, "the membership outlived its ttl"
+        time.sleep(0.1)
+    assert time.monotonic() - start >= 1.9
+
+
+def websocket(emulator, user, hub="chat"):
+    token = emulator.client_token(hub, user)
+    return connect(f"ws://127.0.0.1:{emulator.port}/client/?hub={hub}&access_token={token}", open_timeout=10)
+
+
+def test_handshake_errors_are_answered_then_closed(emulator):
+    with websocket(emulator, "hs1") as ws:
+        ws.send(json.dumps({"protocol": "xml", "version": 1}) + RS)
+        reply = ws.recv(timeout=10)
+        assert "not supported" in json.loads(reply.rstrip(RS))["error"]
+    with websocket(emulator, "hs2") as ws:
+        ws.send(json.dumps({"protocol": "json", "version": 99}) + RS)
+        assert "version 99" in json.loads(ws.recv(timeout=10).rstrip(RS))["error"]
+
+
+@pytest.mark.parametrize("garbage", ["{not json" + RS, json.dumps({"type": 1}) + RS, json.dumps({"type": 42}) + RS, "[1,2,3]" + RS])
+def test_malformed_frames_close_the_connection_with_a_reason(emulator, garbage):
+    with websocket(emulator, "junk") as ws:
+        ws.send(json.dumps({"protocol": "json", "version": 1}) + RS)
+        assert ws.recv(timeout=10) == "{}" + RS
+        ws.send(garbage)
+        close = json.loads(ws.recv(timeout=10).rstrip(RS))
+        assert close["type"] == 7 and close["error"].startswith("Invalid message")
+    assert emulator.rest("GET", "/api/v1/health")[0] == 200
+
+
+def test_an_oversized_message_closes_the_connection(emulator):
+    with websocket(emulator, "big") as ws:
+        ws.send(json.dumps({"protocol": "json", "version": 1}) + RS)
+        assert ws.recv(timeout=10) == "{}" + RS
+        try:
+            ws.send("x" * (2 << 20))
+            ws.recv(timeout=10)
+        except Exception:
+            pass
+    assert emulator.rest("GET", "/api/v1/health")[0] == 200
+
+
+def test_garbage_on_the_socket_is_answered_cleanly(emulator):
+    for payload in [b"\x00\x01\x02garbage\r\n\r\n", b"GET /client/?hub=%ZZ HTTP/1.1\r\nHost: x\r\n\r\n", b"POST /api/v1/hubs/chat HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n"]:
+        with socket.create_connection(("127.0.0.1", emulator.port), timeout=10) as raw:
+            raw.sendall(payload)
+            raw.settimeout(10)
+            try:
+                raw.recv(4096)
+            except (ConnectionResetError, TimeoutError):
+                pass
+    assert emulator.rest("GET", "/api/v1/health")[0] == 200
+
+
+def test_churn_leaves_nothing_behind(emulator):
+    for index in range(100):
+        with websocket(emulator, f"churn-{index % 7}") as ws:
+            ws.send(json.dumps({"protocol": "json", "version": 1}) + RS)
+            assert ws.recv(timeout=10) == "{}" + RS
+            connection = emulator.wait_for_connection(f"churn-{index % 7}")
+            emulator.rest("PUT", f"/api/v1/hubs/chat/groups/churn-{index}/connections/{connection['connectionId']}")
+    deadline = time.monotonic() + 10
+    while emulator.connections() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    leftover = [c for c in emulator.connections() if c["userId"] and c["userId"].startswith("churn")]
+    assert leftover == []
+    for index in range(100):
+        assert emulator.rest("GET", f"/api/v1/hubs/chat/groups/churn-{index}")[0] == 404
+
+
+def test_upstream_down_gives_a_completion_error_and_the_emulator_stays_up():
+    dead_port = free_port()
+    emulator = Emulator([{"urlTemplate": f"http://127.0.0.1:{dead_port}/{{event}}"}])
+    try:
+        with websocket(emulator, "down") as ws:
+            ws.send(json.dumps({"protocol": "json", "version": 1}) + RS)
+            assert ws.recv(timeout=10) == "{}" + RS
+            ws.send(json.dumps({"type": 1, "invocationId": "7", "target": "hello", "arguments": []}) + RS)
+            while True:
+                message = json.loads(ws.recv(timeout=15).rstrip(RS))
+                if message["type"] == 3:
+                    break
+            assert message["invocationId"] == "7"
+            assert "could not be reached" in message["error"]
+        assert emulator.rest("GET", "/api/v1/health")[0] == 200
+    finally:
+        emulator.stop()
+
+
+def test_introspection_needs_its_token(emulator):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{emulator.port}/_apphost/state", timeout=10)
+        raise AssertionError("state without a token must be refused")
+    except urllib.error.HTTPError as error:
+        assert error.code == 401
