@@ -76,6 +76,11 @@ public struct HandshakeRequest: Sendable, Equatable {
     public var protocolName: String
     public var version: Int
 
+    public init(protocolName: String, version: Int) {
+        self.protocolName = protocolName
+        self.version = version
+    }
+
     /// Parses the JSON handshake body (without its record separator).
     public init(json bytes: some Collection<UInt8>) throws(ProtocolError) {
         let value = try JSONCodec.decode(bytes)
