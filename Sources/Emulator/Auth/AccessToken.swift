@@ -28,23 +28,15 @@ public struct AccessTokenValidator: Sendable {
 
     /// Validates `token` for `audience` at `now`, returning its claims.
     public func validate(_ token: String, for audience: Audience, now: Date = Date()) throws(TokenRejection) -> TokenClaims {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3 else { throw TokenRejection("the token is not a JWT (three dot-separated parts)") }
-        guard let headerBytes = Base64URL.decode(parts[0]), let payloadBytes = Base64URL.decode(parts[1]),
-              let signature = Base64URL.decode(parts[2]) else {
-            throw TokenRejection("the token is not valid base64url")
+        let token = try JWTParts(token)
+        guard token.header["alg"]?.string == "HS256" else {
+            throw TokenRejection("the token must be signed with HS256, not \(token.header["alg"]?.string ?? "no algorithm")")
         }
-        guard let header = try? JSONCodec.decode(headerBytes), case .map = header else { throw TokenRejection("the token header is not JSON") }
-        guard header["alg"]?.string == "HS256" else {
-            throw TokenRejection("the token must be signed with HS256, not \(header["alg"]?.string ?? "no algorithm")")
-        }
-        let signed = Data((parts[0] + "." + parts[1]).utf8)
-        guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: signed, using: key) else {
+        guard HMAC<SHA256>.isValidAuthenticationCode(token.signature, authenticating: Data(token.signedText.utf8), using: key) else {
             throw TokenRejection("the token signature does not match the access key")
         }
-        guard let payload = try? JSONCodec.decode(payloadBytes), case .map(let pairs) = payload else {
-            throw TokenRejection("the token payload is not a JSON object")
-        }
+        guard case .map(let pairs) = token.payload else { throw TokenRejection("the token payload is not a JSON object") }
+        let payload = token.payload
         let seconds = now.timeIntervalSince1970
         guard let expiry = payload["exp"].flatMap(Self.number) else { throw TokenRejection("the token has no expiry (exp)") }
         guard seconds <= expiry + leeway else { throw TokenRejection("the token expired") }

@@ -1,0 +1,33 @@
+// libFuzzer entry point over the emulator's parsers of untrusted input: hub frames (JSON and
+// MessagePack framing and messages), the handshake, REST bodies and access tokens.
+// Built and run by scripts/fuzz; not part of the package or of CI.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: start, count: count))
+    // The first byte picks how the rest is cut into reads, so framing across reads is explored.
+    let cut = bytes.first.map { Int($0) % 17 + 1 } ?? 1
+    let payload = Array(bytes.dropFirst())
+    for kind in HubProtocolKind.allCases {
+        var decoder = HubFrameDecoder(maximumMessageSize: 1 << 16)
+        decoder.kind = kind
+        var offset = 0
+        while offset < payload.count {
+            decoder.append(payload[offset..<min(payload.count, offset + cut)])
+            offset += cut
+            while let record = try? decoder.nextRecord() {
+                if let message = try? kind.decodeBody(record) {
+                    // Whatever parses must encode to bytes that parse and encode the same again.
+                    let encoded = kind.encodeBody(message)
+                    guard let reparsed = try? kind.decodeBody(encoded) else { fatalError("re-encoded \(kind) message does not parse") }
+                    precondition(kind.encodeBody(reparsed) == encoded, "encoding a \(kind) message is not stable")
+                }
+            }
+        }
+    }
+    _ = try? HandshakeRequest(json: payload)
+    _ = try? JSONCodec.decode(payload)
+    _ = try? MessagePackCodec.decode(payload)
+    _ = try? JWTParts(String(decoding: payload, as: UTF8.self))
+    return 0
+}
