@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "apphost", targets: ["AppHost"]),
+        .executable(name: "emulator-benchmark", targets: ["EmulatorBenchmark"]),
         .library(name: "Resources", targets: ["Resources"]),
     ],
     dependencies: [
@@ -50,6 +51,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Load generator for the emulator (BENCHMARKS.md): fan-out, send-to-user, idle memory.
+        .executableTarget(
+            name: "EmulatorBenchmark",
+            dependencies: [
+                "Emulator",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/EmulatorBenchmark"
         ),
         .testTarget(name: "ResourcesTests", dependencies: ["Resources"]),
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator"]),

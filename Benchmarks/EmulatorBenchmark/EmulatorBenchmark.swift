@@ -1,0 +1,274 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Emulator
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOWebSocket
+import Synchronization
+
+/// Measures `apphost emulator` on loopback, and the aiosignalr server in the same run:
+/// broadcast fan-out, send-to-user throughput, and memory per idle connection.
+@main
+struct EmulatorBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emulator-benchmark",
+        abstract: "Load-test the SignalR emulator and compare its broadcast fan-out with aiosignalr's.",
+        discussion: "Build in release first: swift build -c release. Prints figures for BENCHMARKS.md.")
+
+    @Option(help: "The apphost executable (default: beside this one).")
+    var apphost: String?
+
+    @Option(help: "The Python with aiosignalr installed (scripts/test makes .build/test-venv).")
+    var python = ".build/test-venv/bin/python"
+
+    @Option(help: "Clients receiving the broadcasts.")
+    var clients = 1000
+
+    @Option(help: "Bytes of payload per message.")
+    var messageSize = 2048
+
+    @Option(help: "Seconds each throughput phase runs.")
+    var duration = 10
+
+    @Option(help: "Broadcasts in flight at once (closed loop: a new one leaves when an old one arrived).")
+    var window = 8
+
+    @Option(help: "Idle connections for the memory measurement (0 skips it).")
+    var idle = 50000
+
+    @Flag(help: "Skip the aiosignalr comparison.")
+    var skipPeer = false
+
+    func run() async throws {
+        let limit = raiseFileLimit(to: 400_000)
+        let binary = apphost ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("apphost").path
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let http = HTTPClient(eventLoopGroupProvider: .shared(group))
+        report("machine: \(ProcessInfo.processInfo.processorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB; open files \(limit)")
+        report("clients \(clients), payload \(messageSize) B, \(duration) s a phase, window \(window)")
+
+        let (emulator, server) = try EmulatorUnderTest.start(binary: binary)
+        let fanOut = try await broadcast(to: emulator, http: http, group: group)
+        let users = try await sendToUsers(emulator: emulator, http: http, group: group)
+        server.stop()
+
+        var peer: FanOut?
+        if !skipPeer {
+            peer = try await broadcastThroughPeer(group: group, http: http)
+        }
+        if idle > 0 {
+            try await idleConnections(binary: binary, http: http, group: group)
+        }
+        report("")
+        report(String(format: "emulator broadcast: %.0f deliveries/s, p50 %.1f ms, p99 %.1f ms (%d samples)", fanOut.rate, fanOut.p50, fanOut.p99, fanOut.samples))
+        report(String(format: "emulator send-to-user: %.0f requests/s, %.0f deliveries/s", users.requests, users.deliveries))
+        if let peer {
+            report(String(format: "aiosignalr broadcast: %.0f deliveries/s, p50 %.1f ms, p99 %.1f ms", peer.rate, peer.p50, peer.p99))
+            report(String(format: "ratio emulator / aiosignalr: %.1fx", fanOut.rate / max(peer.rate, 1)))
+        }
+        try await http.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    struct FanOut {
+        var rate: Double
+        var p50: Double
+        var p99: Double
+        var samples: Int
+    }
+
+    /// The emulator with a known key, and REST tokens per path.
+    struct EmulatorUnderTest: Sendable {
+        let port: Int
+        let key = "benchmark-access-key-benchmark-access-key-benchmark-access-key!"
+
+        /// Starts `apphost emulator` and returns it with its process.
+        static func start(binary: String) throws -> (EmulatorUnderTest, ServerProcess) {
+            let emulator = EmulatorUnderTest(port: try freePort())
+            let server = try ServerProcess(binary, ["emulator", "--port", String(emulator.port), "--host", "127.0.0.1", "--access-key", emulator.key])
+            return (emulator, server)
+        }
+
+        func token(audience: String) -> String {
+            AccessTokenValidator.sign(claims: ["aud": .string(audience), "exp": .int(Int64(Date().timeIntervalSince1970) + 3600)], accessKey: key)
+        }
+
+        var clientPath: String {
+            "/client/?hub=bench&access_token=\(token(audience: "http://localhost:\(port)/client/?hub=bench"))"
+        }
+
+        func clientPath(forUser user: String) -> String {
+            let claims: [String: HubValue] = ["aud": .string("http://localhost:\(port)/client/?hub=bench"),
+                                              "exp": .int(Int64(Date().timeIntervalSince1970) + 3600), "asrs.s.uid": .string(user)]
+            return "/client/?hub=bench&access_token=\(AccessTokenValidator.sign(claims: claims, accessKey: key))"
+        }
+
+        func post(_ path: String, body: ByteBuffer, http: HTTPClient) async throws {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(token(audience: "http://localhost:\(port)\(path)"))")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(body)
+            let response = try await http.execute(request, timeout: .seconds(30))
+            guard response.status == .accepted else { throw BenchmarkError("REST answered \(response.status)") }
+        }
+    }
+
+    static func source(_ index: Int) -> String { "127.0.0.\(2 + index / 20000)" }
+
+    func payload() -> String { String(repeating: "x", count: messageSize) }
+
+    /// Connects `count` clients with `path(index)`, 256 at a time.
+    func connectClients(count: Int, port: Int, stats: Stats, group: EventLoopGroup, path: @escaping @Sendable (Int) async throws -> String) async throws -> [Channel] {
+        var channels: [Channel] = []
+        channels.reserveCapacity(count)
+        var next = 0
+        while next < count {
+            let batch = next..<min(count, next + 256)
+            try await withThrowingTaskGroup(of: Channel.self) { tasks in
+                for index in batch {
+                    tasks.addTask {
+                        try await LoadClient.connect(.init(host: "127.0.0.1", port: port, path: try await path(index), sourceAddress: Self.source(index)),
+                                                     group: group, stats: stats, samples: index == 0)
+                    }
+                }
+                for try await channel in tasks { channels.append(channel) }
+            }
+            next = batch.upperBound
+        }
+        return channels
+    }
+
+    /// Runs a closed-loop fan-out: `send(sequence)` is called while fewer than `window` messages
+    /// are unseen by the sampling client; returns deliveries per second and latency.
+    func closedLoop(stats: Stats, receivers: Int, send: @escaping @Sendable (Int) async throws -> Void) async throws -> FanOut {
+        let sequence = SequenceCounter()
+        let started = DispatchTime.now().uptimeNanoseconds
+        let deadline = started + UInt64(duration) * 1_000_000_000
+        let window = self.window
+        try await withThrowingTaskGroup(of: Void.self) { workers in
+            for _ in 0..<window {
+                workers.addTask {
+                    while DispatchTime.now().uptimeNanoseconds < deadline {
+                        let number = sequence.next()
+                        while number - stats.highestSeen.load(ordering: .relaxed) > window {
+                            try await Task.sleep(for: .microseconds(100))
+                        }
+                        stats.sent(number)
+                        try await send(number)
+                    }
+                }
+            }
+            try await workers.waitForAll()
+        }
+        let expected = sequence.count * receivers
+        let settle = DispatchTime.now().uptimeNanoseconds + 10_000_000_000
+        while stats.deliveries.load(ordering: .relaxed) < expected, DispatchTime.now().uptimeNanoseconds < settle {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let (p50, p99, samples) = stats.percentiles()
+        let delivered = stats.deliveries.load(ordering: .relaxed)
+        report("  \(sequence.count) messages, \(delivered) of \(expected) deliveries in \(String(format: "%.1f", elapsed)) s")
+        return FanOut(rate: Double(delivered) / elapsed, p50: p50, p99: p99, samples: samples)
+    }
+
+    func broadcast(to emulator: EmulatorUnderTest, http: HTTPClient, group: EventLoopGroup) async throws -> FanOut {
+        report("emulator: connecting \(clients) clients …")
+        let stats = Stats()
+        let channels = try await connectClients(count: clients, port: emulator.port, stats: stats, group: group) { _ in emulator.clientPath }
+        report("emulator: broadcasting (REST POST /api/v1/hubs/bench) …")
+        let text = payload()
+        let result = try await closedLoop(stats: stats, receivers: clients) { number in
+            try await emulator.post("/api/v1/hubs/bench", body: ByteBuffer(string: #"{"target":"bench","arguments":[\#(number),"\#(text)"]}"#), http: http)
+        }
+        for channel in channels { try? await channel.close() }
+        return result
+    }
+
+    func sendToUsers(emulator: EmulatorUnderTest, http: HTTPClient, group: EventLoopGroup) async throws -> (requests: Double, deliveries: Double) {
+        report("emulator: send-to-user with \(clients) users …")
+        let stats = Stats()
+        let channels = try await connectClients(count: clients, port: emulator.port, stats: stats, group: group) { index in emulator.clientPath(forUser: "u\(index)") }
+        let text = payload()
+        let sequence = SequenceCounter()
+        let started = DispatchTime.now().uptimeNanoseconds
+        let deadline = started + UInt64(duration) * 1_000_000_000
+        let clients = self.clients
+        try await withThrowingTaskGroup(of: Void.self) { workers in
+            for _ in 0..<16 {
+                workers.addTask {
+                    while DispatchTime.now().uptimeNanoseconds < deadline {
+                        let number = sequence.next()
+                        try await emulator.post("/api/v1/hubs/bench/users/u\(number % clients)",
+                                                body: ByteBuffer(string: #"{"target":"bench","arguments":[\#(number),"\#(text)"]}"#), http: http)
+                    }
+                }
+            }
+            try await workers.waitForAll()
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        for channel in channels { try? await channel.close() }
+        return (Double(sequence.count) / elapsed, Double(stats.deliveries.load(ordering: .relaxed)) / elapsed)
+    }
+
+    func broadcastThroughPeer(group: EventLoopGroup, http: HTTPClient) async throws -> FanOut {
+        let port = try freePort()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("peers/aiosignalr_broadcast_server.py").path
+        let peer = try ServerProcess(python, [script, String(port)])
+        defer { peer.stop() }
+        report("aiosignalr: connecting \(clients) clients …")
+        let stats = Stats()
+        let negotiate: @Sendable (Int) async throws -> String = { _ in
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/hub/negotiate?negotiateVersion=1")
+            request.method = .POST
+            let response = try await http.execute(request, timeout: .seconds(30))
+            let body = try await response.body.collect(upTo: 1 << 16)
+            guard let json = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any], let token = json["connectionToken"] as? String else {
+                throw BenchmarkError("aiosignalr negotiate failed")
+            }
+            return "/hub?id=\(token)"
+        }
+        let channels = try await connectClients(count: clients, port: port, stats: stats, group: group, path: negotiate)
+        let driverStats = Stats()
+        let driver = try await LoadClient.connect(.init(host: "127.0.0.1", port: port, path: try await negotiate(0), sourceAddress: "127.0.0.1"),
+                                                  group: group, stats: driverStats, samples: false)
+        report("aiosignalr: broadcasting (hub method that sends to all) …")
+        let text = payload()
+        let result = try await closedLoop(stats: stats, receivers: clients) { number in
+            var frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: #"{"type":1,"target":"broadcast","arguments":[\#(number),"\#(text)"]}"# + "\u{1E}"))
+            frame.maskKey = WebSocketMaskingKey.random()
+            try await driver.writeAndFlush(frame)
+        }
+        for channel in channels + [driver] { try? await channel.close() }
+        return result
+    }
+
+    func idleConnections(binary: String, http: HTTPClient, group: EventLoopGroup) async throws {
+        let (emulator, server) = try EmulatorUnderTest.start(binary: binary)
+        defer { server.stop() }
+        let before = server.residentBytes
+        report("emulator: opening \(idle) idle connections …")
+        let stats = Stats()
+        let started = Date()
+        let channels = try await connectClients(count: idle, port: emulator.port, stats: stats, group: group) { _ in emulator.clientPath }
+        let opened = Date().timeIntervalSince(started)
+        let after = server.residentBytes
+        // Prove they are all alive: one broadcast must reach every one.
+        try await emulator.post("/api/v1/hubs/bench", body: ByteBuffer(string: #"{"target":"bench","arguments":[0,"alive"]}"#), http: http)
+        let settle = Date().addingTimeInterval(30)
+        while stats.deliveries.load(ordering: .relaxed) < idle, Date() < settle { try await Task.sleep(for: .milliseconds(10)) }
+        report(String(format: "emulator idle: %d connections opened in %.1f s, all alive: %@; resident %.1f MB -> %.1f MB = %.1f KB per connection",
+                     channels.count, opened, stats.deliveries.load(ordering: .relaxed) == idle ? "yes" : "NO (\(stats.deliveries.load(ordering: .relaxed)))",
+                     Double(before) / 1e6, Double(after) / 1e6, Double(after - before) / Double(max(idle, 1)) / 1024))
+        for channel in channels { try? await channel.close() }
+    }
+}
+
+/// Hands out increasing sequence numbers to concurrent workers.
+final class SequenceCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    func next() -> Int { value.add(1, ordering: .relaxed).oldValue }
+    var count: Int { value.load(ordering: .relaxed) }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// A server the benchmark starts and stops: the emulator or its peer.
+final class ServerProcess {
+    let process = Process()
+    private let output = Pipe()
+
+    /// Starts `executable ARGUMENTS` and waits for its first stdout line (its readiness signal).
+    init(_ executable: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while true {
+            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            guard !byte.isEmpty else { throw BenchmarkError("\(executable) exited before it was ready") }
+            if byte == Data([0x0A]) { break }
+            line.append(byte)
+        }
+        firstLine = String(decoding: line, as: UTF8.self)
+    }
+
+    /// The readiness line.
+    let firstLine: String
+
+    /// Resident memory in bytes, from /proc.
+    var residentBytes: Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+        return kilobytes * 1024
+    }
+
+    /// Stops with SIGTERM and waits.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Raises the open-file limit so tens of thousands of sockets fit (children inherit it).
+func raiseFileLimit(to wanted: rlim_t) -> rlim_t {
+    var limit = rlimit()
+    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    if limit.rlim_max < wanted { limit.rlim_max = wanted }
+    limit.rlim_cur = min(wanted, limit.rlim_max)
+    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    return limit.rlim_cur
+}
+
+/// A TCP port free on 127.0.0.1 now.
+func freePort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ok = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+    }
+    guard ok else { throw BenchmarkError("no free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
