@@ -33,10 +33,10 @@ final class ServerProcess {
         return kilobytes * 1024
     }
 
-    /// Stops with SIGTERM and waits.
-    func stop() {
+    /// Stops with `signal` (SIGTERM: a graceful stop) and waits.
+    func stop(signal: Int32 = SIGTERM) {
         guard process.isRunning else { return }
-        process.terminate()
+        kill(process.processIdentifier, signal)
         process.waitUntilExit()
     }
 }

@@ -62,6 +62,11 @@ class Upstream:
                           "signature_ok": self.headers.get("X-ASRS-Signature") == expected}
                 upstream.requests.put(record)
                 event = self.headers.get("X-ASRS-Event")
+                if event == "connect" and self.headers.get("X-ASRS-User-Id") == "mallory":
+                    self.send_response(403)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if not record["signature_ok"]:
                     self.send_response(401)
                     self.end_headers()

@@ -9,7 +9,7 @@ import jwt
 import pytest
 from websockets.sync.client import connect
 
-from conftest import ACCESS_KEY, Emulator, free_port, mint
+from conftest import ACCESS_KEY, INTROSPECTION_TOKEN, Emulator, free_port, mint
 
 RS = "\x1e"
 
@@ -205,3 +205,101 @@ def test_introspection_needs_its_token(emulator):
         raise AssertionError("state without a token must be refused")
     except urllib.error.HTTPError as error:
         assert error.code == 401
+
+
+def handshaken(emulator, user, hub="chat"):
+    ws = websocket(emulator, user, hub)
+    ws.send(json.dumps({"protocol": "json", "version": 1}) + RS)
+    assert ws.recv(timeout=10) == "{}" + RS
+    return ws
+
+
+def test_keep_alive_pings_and_silent_clients_are_dropped():
+    emulator = Emulator(extra_args=["--keep-alive-interval", "0.5", "--client-timeout", "2"])
+    try:
+        with handshaken(emulator, "quiet") as ws:
+            start = time.monotonic()
+            assert json.loads(ws.recv(timeout=5).rstrip(RS)) == {"type": 6}
+            while True:
+                message = json.loads(ws.recv(timeout=5).rstrip(RS))
+                if message["type"] == 7:
+                    break
+            elapsed = time.monotonic() - start
+            assert "timeout" in message["error"].lower()
+            assert 1.5 <= elapsed <= 5
+    finally:
+        emulator.stop()
+
+
+def test_a_slow_reader_is_dropped_and_the_others_keep_receiving():
+    emulator = Emulator(extra_args=["--outbox-limit", "65536"])
+    try:
+        # A client that finishes its handshake and then never reads, with a tiny receive buffer.
+        slow = socket.create_connection(("127.0.0.1", emulator.port))
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        key = base64.b64encode(b"0123456789abcdef").decode()
+        token = emulator.client_token("chat", "slow")
+        slow.sendall((f"GET /client/?hub=chat&access_token={token} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        handshake = (json.dumps({"protocol": "json", "version": 1}) + RS).encode()
+        mask = b"\x01\x02\x03\x04"
+        slow.sendall(bytes([0x81, 0x80 | len(handshake)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(handshake)))
+        emulator.wait_for_connection("slow")
+        with handshaken(emulator, "fast") as fast:
+            payload = "y" * 32768
+            for index in range(200):
+                assert emulator.rest("POST", "/api/v1/hubs/chat", {"target": "bulk", "arguments": [index, payload]})[0] == 202
+                # The fast client reads as it goes.
+                while True:
+                    message = json.loads(fast.recv(timeout=10).rstrip(RS))
+                    if message["type"] == 1:
+                        assert message["arguments"][0] == index
+                        break
+            assert emulator.connections("slow") == []
+            assert len(emulator.connections("fast")) == 1
+        slow.close()
+    finally:
+        emulator.stop()
+
+
+def test_the_event_feed_reports_connects_messages_and_upstream_calls(emulator, upstream):
+    request = urllib.request.Request(f"http://127.0.0.1:{emulator.port}/_apphost/events",
+                                     headers={"Authorization": f"Bearer {INTROSPECTION_TOKEN}"})
+    feed = urllib.request.urlopen(request, timeout=10)
+    events = []
+
+    def next_event():
+        while True:
+            line = feed.readline().decode()
+            if line.startswith("data: "):
+                return json.loads(line[6:])
+
+    with handshaken(emulator, "watched") as ws:
+        ws.send(json.dumps({"type": 1, "target": "shout", "arguments": ["hi"]}) + RS)
+        while not any(e["type"] == "upstream" and e["event"] == "shout" for e in events):
+            events.append(next_event())
+    kinds = [e["type"] for e in events]
+    assert "connected" in kinds and "messageIn" in kinds
+    upstream_call = next(e for e in events if e["type"] == "upstream" and e["event"] == "shout")
+    assert upstream_call["status"] == 200 and upstream_call["durationMs"] >= 0
+    feed.close()
+
+
+def test_a_blocking_connect_upstream_can_refuse_a_client(upstream):
+    rules = [{"urlTemplate": f"http://127.0.0.1:{upstream.port}/gate/{{event}}", "categoryPattern": "connections", "eventPattern": "connect"}]
+    emulator = Emulator(rules)
+    try:
+        with handshaken(emulator, "welcome"):
+            pass
+        token = emulator.client_token("chat", "mallory")
+        try:
+            connect(f"ws://127.0.0.1:{emulator.port}/client/?hub=chat&access_token={token}", open_timeout=10)
+            raise AssertionError("the upstream refused mallory, so must the emulator")
+        except Exception as error:
+            # Hummingbird answers every refused WebSocket upgrade with 400 (the negotiate and
+            # HTTP transports carry the upstream's refusal as 403).
+            assert "rejected WebSocket connection" in str(error)
+        refused = upstream.wait_for(lambda r: r["headers"].get("x-asrs-event") == "connect" and r["headers"].get("x-asrs-user-id") == "mallory")
+        assert refused["path"] == "/gate/connect"
+    finally:
+        emulator.stop()

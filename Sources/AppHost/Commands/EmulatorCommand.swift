@@ -39,9 +39,22 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "The largest message accepted, in bytes.")
     var maxMessageSize: Int = 1 << 20
 
+    @Option(help: "Bytes that may wait for one client before it is dropped as too slow.")
+    var outboxLimit: Int = 4 << 20
+
+    @Option(help: "Seconds between keep-alive pings to an idle client.")
+    var keepAliveInterval: Double = 15
+
+    @Option(help: "Seconds of silence after which a client is dropped.")
+    var clientTimeout: Double = 30
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxMessageSize >= 1024 else { throw ValidationError("--max-message-size must be at least 1024") }
+        guard outboxLimit >= 1024 else { throw ValidationError("--outbox-limit must be at least 1024") }
+        guard keepAliveInterval > 0, clientTimeout > keepAliveInterval else {
+            throw ValidationError("--client-timeout must be longer than --keep-alive-interval, and both positive")
+        }
         for template in upstreamTemplates where !(template.hasPrefix("http://") || template.hasPrefix("https://")) {
             throw ValidationError("--upstream '\(template)' must be an http:// or https:// URL template")
         }
@@ -60,6 +73,9 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.upstream = upstreamTemplates.map { UpstreamRule(urlTemplate: $0) } + (try loadUpstreamConfig())
         configuration.introspectionToken = introspectionToken
         configuration.maximumMessageSize = maxMessageSize
+        configuration.outboxLimit = outboxLimit
+        configuration.keepAliveInterval = .milliseconds(Int64(keepAliveInterval * 1000))
+        configuration.clientTimeout = .milliseconds(Int64(clientTimeout * 1000))
         let emulator = SignalREmulator(configuration: configuration, logger: Logger(label: "apphost.emulator"))
         let chosenPort: Int
         do { chosenPort = try emulator.resolvedPort() } catch {
