@@ -37,6 +37,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -67,7 +68,7 @@ let package = Package(
             path: "Benchmarks/EmulatorBenchmark"
         ),
         .testTarget(name: "ResourcesTests", dependencies: ["Resources"]),
-        .testTarget(name: "EmulatorTests", dependencies: ["Emulator"]),
+        .testTarget(name: "EmulatorTests", dependencies: ["Emulator", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "AppHostTests", dependencies: ["AppHost", "Resources"]),
     ]
 )

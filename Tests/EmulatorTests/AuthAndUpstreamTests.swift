@@ -1,5 +1,6 @@
 @testable import Emulator
 import Foundation
+import NIOCore
 import Testing
 
 @Suite("Access tokens")
@@ -141,8 +142,8 @@ struct RegistryTests {
     @Test("A full outbox refuses frames instead of growing")
     func boundedOutbox() {
         let outbox = Outbox(limit: 100)
-        #expect(outbox.enqueue([UInt8](repeating: 0, count: 60)))
-        #expect(!outbox.enqueue([UInt8](repeating: 0, count: 60)))
+        #expect(outbox.enqueue(ByteBuffer(repeating: 0, count: 60)))
+        #expect(!outbox.enqueue(ByteBuffer(repeating: 0, count: 60)))
         #expect(outbox.queuedBytes == 60)
     }
 }

@@ -100,9 +100,9 @@ enum ClientEndpoints {
     }
 
     /// One Server-Sent Event carrying a frame: each line of it a `data:` line.
-    private static func event(_ bytes: [UInt8]) -> ByteBuffer {
+    private static func event(_ buffer: ByteBuffer) -> ByteBuffer {
         var text = ""
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in String(buffer: buffer).split(separator: "\n", omittingEmptySubsequences: false) {
             text += "data: " + line + "\r\n"
         }
         return ByteBuffer(string: text + "\r\n")
@@ -133,21 +133,21 @@ enum ClientEndpoints {
             for await result in group { if let item = result { items.append(item) } }
             return items
         }
-        var body: [UInt8] = []
+        var body = ByteBuffer()
         var finished = false
         for item in waited + connection.outbox.drainQueued() {
             switch item {
-            case .frame(let bytes): body += bytes
+            case .frame(let frame): body.writeImmutableBuffer(frame)
             case .finish(let closeFrame):
-                body += closeFrame ?? []
+                if let closeFrame { body.writeImmutableBuffer(closeFrame) }
                 finished = true
             }
         }
         if finished {
             service.detach(token: token)
             await service.transportEnded(connection, error: nil)
-            if body.isEmpty { return Response(status: .noContent) }
+            if body.readableBytes == 0 { return Response(status: .noContent) }
         }
-        return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: body))
     }
 }

@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
+import NIOWebSocket
 
 /// The WebSockets transport: hub frames both ways over one WebSocket, text for JSON and
 /// binary for MessagePack.
@@ -74,7 +75,8 @@ enum WebSocketTransport {
         }
     }
 
-    private static func frame(_ bytes: [UInt8], for connection: ClientConnection) -> WebSocketOutboundWriter.OutboundFrame {
-        connection.protocolKind?.isBinary == true ? .binary(ByteBuffer(bytes: bytes)) : .text(String(decoding: bytes, as: UTF8.self))
+    /// The frame for a buffer, written as is: binary for MessagePack, text otherwise.
+    private static func frame(_ buffer: ByteBuffer, for connection: ClientConnection) -> WebSocketOutboundWriter.OutboundFrame {
+        .custom(WebSocketFrame(fin: true, opcode: connection.protocolKind?.isBinary == true ? .binary : .text, data: buffer))
     }
 }

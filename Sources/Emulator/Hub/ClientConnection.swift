@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Synchronization
 
 /// The transports a client can connect over.
@@ -68,7 +69,7 @@ public final class ClientConnection: Sendable {
     }
 
     /// Queues an encoded frame; false if the client was too slow (the caller closes it).
-    func send(_ frame: [UInt8]) -> Bool {
+    func send(_ frame: ByteBuffer) -> Bool {
         guard outbox.enqueue(frame) else { return false }
         state.withLock { $0.lastSent = .now }
         return true

@@ -1,14 +1,17 @@
-/// A message encoded once per protocol, so a broadcast to thousands of clients encodes twice.
+import NIOCore
+
+/// A message encoded once per protocol into shared buffers, so a broadcast to thousands of
+/// clients encodes twice and copies nothing per client.
 struct EncodedMessage: Sendable {
-    let json: [UInt8]
-    let messagePack: [UInt8]
+    let json: ByteBuffer
+    let messagePack: ByteBuffer
 
     init(_ message: HubMessage) {
-        json = HubProtocolKind.json.encodeFrame(message)
-        messagePack = HubProtocolKind.messagepack.encodeFrame(message)
+        json = ByteBuffer(bytes: HubProtocolKind.json.encodeFrame(message))
+        messagePack = ByteBuffer(bytes: HubProtocolKind.messagepack.encodeFrame(message))
     }
 
-    func frame(for kind: HubProtocolKind) -> [UInt8] {
+    func frame(for kind: HubProtocolKind) -> ByteBuffer {
         kind == .json ? json : messagePack
     }
 }

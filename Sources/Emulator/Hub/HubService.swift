@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import Synchronization
 
 /// What a client or REST caller did wrong, as an HTTP status and a short reason.
@@ -170,7 +171,7 @@ final class HubService: Sendable {
     private func handshake(_ record: [UInt8], connection: ClientConnection, decoder: inout HubFrameDecoder) -> Bool {
         func refuse(_ error: String) -> Bool {
             let reply = JSONCodec.encode(.map([HubPair(.string("error"), .string(error))])) + [JSONHubProtocol.recordSeparator]
-            _ = connection.send(reply)
+            _ = connection.send(ByteBuffer(bytes: reply))
             close(connection, error: nil, sendCloseMessage: false)
             return false
         }
@@ -187,7 +188,7 @@ final class HubService: Sendable {
         }
         connection.setProtocol(kind)
         decoder.kind = kind
-        _ = connection.send(Array("{}".utf8) + [JSONHubProtocol.recordSeparator])
+        _ = connection.send(ByteBuffer(bytes: Array("{}".utf8) + [JSONHubProtocol.recordSeparator]))
         return true
     }
 
@@ -270,7 +271,7 @@ final class HubService: Sendable {
     /// transport writes the Close message and ends.
     func close(_ connection: ClientConnection, error: String?, allowReconnect: Bool = false, sendCloseMessage: Bool = true) {
         registry.remove(connection)
-        let frame = sendCloseMessage ? connection.protocolKind.map { $0.encodeFrame(.close(error: error, allowReconnect: allowReconnect)) } : nil
+        let frame = sendCloseMessage ? connection.protocolKind.map { ByteBuffer(bytes: $0.encodeFrame(.close(error: error, allowReconnect: allowReconnect))) } : nil
         connection.outbox.finish(closeFrame: frame)
         if let error { logger.debug("closing connection: \(error)", metadata: ["connection": "\(connection.id)"]) }
     }
@@ -290,7 +291,7 @@ final class HubService: Sendable {
     /// Sends one message to one connection (a completion, a ping).
     func send(_ message: HubMessage, to connection: ClientConnection) {
         guard let kind = connection.protocolKind else { return }
-        deliver(kind.encodeFrame(message), to: connection)
+        deliver(ByteBuffer(bytes: kind.encodeFrame(message)), to: connection)
     }
 
     /// Sends an invocation to many connections, encoding it once per protocol; returns how many
@@ -313,13 +314,13 @@ final class HubService: Sendable {
 
     /// Queues a frame; a client whose queue is full is dropped as too slow.
     @discardableResult
-    private func deliver(_ frame: [UInt8], to connection: ClientConnection) -> Bool {
+    private func deliver(_ frame: ByteBuffer, to connection: ClientConnection) -> Bool {
         if connection.send(frame) { return true }
         if !connection.isClosed, connection.outbox.queuedBytes > 0 {
             logger.warning("dropping a client that reads too slowly", metadata: ["connection": "\(connection.id)"])
             registry.remove(connection)
-            connection.outbox.abandon(closeFrame: connection.protocolKind?.encodeFrame(
-                .close(error: "The client did not read its messages fast enough.", allowReconnect: true)))
+            connection.outbox.abandon(closeFrame: connection.protocolKind.map { ByteBuffer(bytes: $0.encodeFrame(
+                .close(error: "The client did not read its messages fast enough.", allowReconnect: true))) })
         }
         return false
     }

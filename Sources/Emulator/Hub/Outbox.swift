@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 
 /// The frames waiting to be written to one client, bounded in bytes.
@@ -9,9 +10,9 @@ public final class Outbox: Sendable {
     /// What the draining task receives.
     public enum Item: Sendable {
         /// A protocol frame to write.
-        case frame([UInt8])
+        case frame(ByteBuffer)
         /// The last frame (a Close message, if any) and then the end of the connection.
-        case finish(closeFrame: [UInt8]?)
+        case finish(closeFrame: ByteBuffer?)
     }
 
     private struct State {
@@ -36,17 +37,17 @@ public final class Outbox: Sendable {
 
     /// Queues a frame; false when the outbox is finished or full (the caller closes the connection).
     @discardableResult
-    public func enqueue(_ frame: [UInt8]) -> Bool {
+    public func enqueue(_ frame: ByteBuffer) -> Bool {
         enum Outcome { case handOver(CheckedContinuation<Item?, Never>), queued, refused }
         let outcome: Outcome = state.withLock { state in
             guard !state.finished else { return .refused }
-            if state.bytes + frame.count > limit, state.bytes > 0 { return .refused }
+            if state.bytes + frame.readableBytes > limit, state.bytes > 0 { return .refused }
             if let waiter = state.waiter {
                 state.waiter = nil
                 return .handOver(waiter)
             }
             state.items.append(.frame(frame))
-            state.bytes += frame.count
+            state.bytes += frame.readableBytes
             return .queued
         }
         switch outcome {
@@ -61,7 +62,7 @@ public final class Outbox: Sendable {
     }
 
     /// Ends the outbox after the frames already queued (and `closeFrame`); later frames are refused.
-    public func finish(closeFrame: [UInt8]? = nil) {
+    public func finish(closeFrame: ByteBuffer? = nil) {
         let waiter: CheckedContinuation<Item?, Never>? = state.withLock { state in
             guard !state.finished else { return nil }
             state.finished = true
@@ -76,7 +77,7 @@ public final class Outbox: Sendable {
     }
 
     /// Ends the outbox at once, dropping what was queued (a client that stopped reading).
-    public func abandon(closeFrame: [UInt8]?) {
+    public func abandon(closeFrame: ByteBuffer?) {
         let waiter: CheckedContinuation<Item?, Never>? = state.withLock { state in
             state.finished = true
             state.items = []
@@ -139,7 +140,7 @@ public final class Outbox: Sendable {
     private func popLocked(_ state: inout State) -> Item {
         let item = state.items[state.head]
         state.head += 1
-        if case .frame(let bytes) = item { state.bytes -= bytes.count }
+        if case .frame(let buffer) = item { state.bytes -= buffer.readableBytes }
         if state.head == state.items.count {
             state.items.removeAll(keepingCapacity: state.items.count < 64)
             state.head = 0
