@@ -25,13 +25,8 @@ extension ModelDecoder {
             case "port":
                 project.port = integer(value, key: "port", in: 0...65535, meaning: "a TCP port, 0 for a free one")
             case "portEnv":
-                if let variable = string(value, key: "portEnv") {
-                    if EnvironmentName.isValid(variable) {
-                        project.portEnv = variable
-                    } else {
-                        error("'\(variable)' is not a valid environment variable name", at: value.location,
-                              hint: "use letters, digits and '_', not starting with a digit (e.g. PORT, HTTP_PORT)")
-                    }
+                if let variable = string(value, key: "portEnv"), checkVariableName(variable, at: value.location) {
+                    project.portEnv = variable
                 }
             case "healthCheck":
                 project.healthCheck = string(value, key: "healthCheck")
@@ -87,11 +82,7 @@ extension ModelDecoder {
         guard let pairs = mapping(node, what: "'env'", hint: "write env: { NAME: value }") else { return [] }
         var entries: [EnvironmentEntry] = []
         for pair in pairs {
-            guard EnvironmentName.isValid(pair.key) else {
-                error("'\(pair.key)' is not a valid environment variable name", at: pair.keyLocation,
-                      hint: "use letters, digits and '_', not starting with a digit")
-                continue
-            }
+            guard checkVariableName(pair.key, at: pair.keyLocation) else { continue }
             if pair.value.scalar?.kind == .null {
                 // As in docker compose: a name without a value passes the apphost's own value on.
                 if let inherited = interpolator.variables[pair.key] {
@@ -114,6 +105,14 @@ extension ModelDecoder {
         return entries
     }
 
+    /// Whether `name` can be an environment variable's name; reports it when not.
+    private mutating func checkVariableName(_ name: String, at location: SourceLocation) -> Bool {
+        if EnvironmentName.isValid(name) { return true }
+        error("'\(name)' is not a valid environment variable name", at: location,
+              hint: "use letters, digits and '_', not starting with a digit (e.g. PORT, HTTP_PORT)")
+        return false
+    }
+
     /// References in their short (`- signalr`) and long (`- resource: signalr`) forms.
     private mutating func decodeReferences(_ node: YAMLNode) -> [Reference] {
         guard let elements = list(node, key: "references") else { return [] }
@@ -134,12 +133,8 @@ extension ModelDecoder {
                 case "resource":
                     resource = string(pair.value, key: "resource").map { Located($0, at: pair.value.location) }
                 case "connectionStringEnv":
-                    guard let name = string(pair.value, key: "connectionStringEnv") else { continue }
-                    if EnvironmentName.isValid(name) {
+                    if let name = string(pair.value, key: "connectionStringEnv"), checkVariableName(name, at: pair.value.location) {
                         variable = name
-                    } else {
-                        error("'\(name)' is not a valid environment variable name", at: pair.value.location,
-                              hint: "use letters, digits and '_', not starting with a digit")
                     }
                 default:
                     unknownKey(pair, allowed: ["resource", "connectionStringEnv"], in: "in a reference")
