@@ -61,14 +61,27 @@ enum WebSocketTransport {
     private static func write(_ connection: ClientConnection, to outbound: WebSocketOutboundWriter) async {
         do {
             while let item = await connection.outbox.next() {
-                switch item {
-                case .frame(let bytes):
-                    try await outbound.write(frame(bytes, for: connection))
-                case .finish(let closeFrame):
-                    if let closeFrame { try await outbound.write(frame(closeFrame, for: connection)) }
-                    try await outbound.close(.normalClosure, reason: nil)
-                    return
+                // Frames that queued up while the last write was in flight go out together in
+                // one WebSocket message: hub protocols allow several records in one message,
+                // and a client that falls behind then costs one write, not one per frame.
+                var pending = [item] + connection.outbox.drainQueued()
+                var batch = ByteBuffer()
+                while !pending.isEmpty {
+                    switch pending.removeFirst() {
+                    case .frame(var buffer):
+                        if pending.isEmpty && batch.readableBytes == 0 {
+                            batch = buffer
+                        } else {
+                            batch.writeBuffer(&buffer)
+                        }
+                    case .finish(let closeFrame):
+                        if var closeFrame { batch.writeBuffer(&closeFrame) }
+                        if batch.readableBytes > 0 { try await outbound.write(frame(batch, for: connection)) }
+                        try await outbound.close(.normalClosure, reason: nil)
+                        return
+                    }
                 }
+                try await outbound.write(frame(batch, for: connection))
             }
         } catch {
             connection.outbox.abandon(closeFrame: nil)
