@@ -21,6 +21,7 @@ enum LoadClient {
         let handshake = group.next().makePromise(of: Void.self)
         let upgrader = NIOWebSocketClientUpgrader(
             requestKey: Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),
+            maxFrameSize: 1 << 20,
             upgradePipelineHandler: { channel, _ in
                 channel.pipeline.addHandler(HubClientHandler(stats: stats, samples: samples, handshake: handshake))
             })

@@ -61,32 +61,35 @@ enum WebSocketTransport {
     private static func write(_ connection: ClientConnection, to outbound: WebSocketOutboundWriter) async {
         do {
             while let item = await connection.outbox.next() {
-                // Frames that queued up while the last write was in flight go out together in
-                // one WebSocket message: hub protocols allow several records in one message,
-                // and a client that falls behind then costs one write, not one per frame.
-                var pending = [item] + connection.outbox.drainQueued()
+                // Frames that queued up while the last write was in flight go out together, up
+                // to 16 KB a WebSocket message (the smallest frame limit among common clients):
+                // hub protocols allow several records in one message, and a client that falls
+                // behind then costs one write, not one per frame.
                 var batch = ByteBuffer()
-                while !pending.isEmpty {
-                    switch pending.removeFirst() {
+                for queued in [item] + connection.outbox.drainQueued() {
+                    switch queued {
                     case .frame(var buffer):
-                        if pending.isEmpty && batch.readableBytes == 0 {
-                            batch = buffer
-                        } else {
-                            batch.writeBuffer(&buffer)
+                        if batch.readableBytes > 0, batch.readableBytes + buffer.readableBytes > Self.batchLimit {
+                            try await outbound.write(frame(batch, for: connection))
+                            batch.clear()
                         }
+                        if batch.readableBytes == 0 { batch = buffer } else { batch.writeBuffer(&buffer) }
                     case .finish(let closeFrame):
-                        if var closeFrame { batch.writeBuffer(&closeFrame) }
                         if batch.readableBytes > 0 { try await outbound.write(frame(batch, for: connection)) }
+                        if let closeFrame { try await outbound.write(frame(closeFrame, for: connection)) }
                         try await outbound.close(.normalClosure, reason: nil)
                         return
                     }
                 }
-                try await outbound.write(frame(batch, for: connection))
+                if batch.readableBytes > 0 { try await outbound.write(frame(batch, for: connection)) }
             }
         } catch {
             connection.outbox.abandon(closeFrame: nil)
         }
     }
+
+    /// The most bytes batched into one WebSocket message.
+    static let batchLimit = 16 * 1024
 
     /// The frame for a buffer, written as is: binary for MessagePack, text otherwise.
     private static func frame(_ buffer: ByteBuffer, for connection: ClientConnection) -> WebSocketOutboundWriter.OutboundFrame {
