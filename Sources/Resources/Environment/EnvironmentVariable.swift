@@ -33,12 +33,6 @@ public struct EnvironmentVariable: Sendable, Equatable {
     }
 }
 
-/// A value under construction: text and the secrets inside it.
-struct SecretText: Sendable {
-    var text: String
-    var secrets: [String] = []
-}
-
 extension String {
     func replacingAll(_ target: String, with replacement: String) -> String {
         guard !target.isEmpty else { return self }
