@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -40,6 +41,13 @@ public struct SignalREmulator: Sendable {
 
     private func makeApplication(service: HubService, host: String, port: Int, ready: ReadinessCounter) -> some Service {
         let router = Router(context: EmulatorRequestContext.self)
+        // Browser clients negotiate across origins (the page comes from the app), as with the
+        // service's default CORS setting of every origin.
+        router.add(middleware: CORSMiddleware(
+            allowOrigin: .originBased,
+            allowHeaders: [.accept, .authorization, .contentType, .origin, HTTPField.Name("x-requested-with")!, HTTPField.Name("x-signalr-user-agent")!],
+            allowMethods: [.get, .post, .delete, .head, .options, .put],
+            allowCredentials: true))
         ClientEndpoints.addRoutes(to: router, service: service)
         RESTAPI.addRoutes(to: router, service: service)
         IntrospectionEndpoints.addRoutes(to: router, service: service)
