@@ -303,3 +303,24 @@ def test_a_blocking_connect_upstream_can_refuse_a_client(upstream):
         assert refused["path"] == "/gate/connect"
     finally:
         emulator.stop()
+
+
+def test_a_long_polling_client_that_stops_polling_is_ended(upstream):
+    rules = [{"urlTemplate": f"http://127.0.0.1:{upstream.port}/lp/{{event}}", "hubPattern": "lp"}]
+    emulator = Emulator(rules, extra_args=["--keep-alive-interval", "0.5", "--client-timeout", "2"])
+    try:
+        token = emulator.client_token("lp", "vanishing")
+        status, negotiated = negotiate(emulator, token, hub="lp")
+        assert status == 200
+        base = f"http://127.0.0.1:{emulator.port}/client/?hub=lp&id={negotiated['connectionToken']}&access_token={token}"
+        with urllib.request.urlopen(base, timeout=10) as first_poll:
+            assert first_poll.status == 200
+        handshake = (json.dumps({"protocol": "json", "version": 1}) + RS).encode()
+        urllib.request.urlopen(urllib.request.Request(base, method="POST", data=handshake), timeout=10).close()
+        connection_id = negotiated["connectionId"]
+        upstream.wait_for(lambda r: r["headers"].get("x-asrs-event") == "connected" and r["headers"]["x-asrs-connection-id"] == connection_id)
+        # The client never polls again: it is timed out, and its end is reported upstream.
+        disconnected = upstream.wait_for(lambda r: r["headers"].get("x-asrs-event") == "disconnected" and r["headers"]["x-asrs-connection-id"] == connection_id, timeout=15)
+        assert json.loads(disconnected["body"])["type"] == 11
+    finally:
+        emulator.stop()

@@ -123,6 +123,20 @@ final class HubService: Sendable {
         httpConnections.withLock { _ = $0.removeValue(forKey: token) }
     }
 
+    /// Ends long-polling connections that were closed and whose client stopped polling, so
+    /// they do not stay attached forever (a poll is what normally ends them).
+    func sweepAbandonedHTTPConnections(now: ContinuousClock.Instant = .now) async {
+        let abandoned = httpConnections.withLock { connections in
+            let gone = connections.filter { _, connection in
+                registry.connection(connection.id, hub: connection.hub) == nil
+                    && connection.idleTimes(now: now).received >= configuration.clientTimeout
+            }
+            for token in gone.keys { connections[token] = nil }
+            return Array(gone.values)
+        }
+        for connection in abandoned { await transportEnded(connection, error: "The client stopped polling.") }
+    }
+
     // MARK: Sessions
 
     /// Handles bytes from a client; false when the connection must end.

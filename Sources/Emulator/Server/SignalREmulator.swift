@@ -87,6 +87,7 @@ private struct Housekeeping: Service {
         var ticks = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             service.tick()
+            await service.sweepAbandonedHTTPConnections()
             ticks += 1
             if ticks % 15 == 0 { service.events.heartbeat() }
             try? await Task.sleep(for: .seconds(1))
