@@ -89,6 +89,12 @@ struct EmulatorCommand: AsyncParsableCommand {
                 Console.error("SignalR emulator listening on \(addresses.joined(separator: " and ")); Ctrl-C stops it")
             }
         } catch {
+            if "\(error)".contains("Address already in use") {
+                throw CommandFailure.runtimeFailure("""
+                    error: port \(chosenPort) is already in use
+                        hint: choose another with --port, or stop the process that holds it
+                    """)
+            }
             throw CommandFailure.runtimeFailure("error: the emulator cannot serve on port \(chosenPort): \(error)")
         }
     }
