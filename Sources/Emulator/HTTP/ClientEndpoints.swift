@@ -25,7 +25,7 @@ enum ClientEndpoints {
                 }
                 return await poll(request, service: service)
             }
-            router.post(RouterPath(path)) { request, context -> Response in
+            router.post(RouterPath(path)) { request, _ -> Response in
                 // Long polling clients may send their handshake before their first poll: the
                 // negotiated connection opens then, as in ASP.NET Core.
                 var connection = service.attached(token: request.query("id"))
@@ -36,9 +36,10 @@ enum ClientEndpoints {
                     return ErrorResponse.make(status: 404, "no connection with this id")
                 }
                 var request = request
+                let limit = service.configuration.maximumMessageSize
                 let body: ByteBuffer
-                do { body = try await request.collectBody(upTo: context.maxUploadSize) } catch {
-                    return ErrorResponse.make(status: 413, "the message is larger than \(context.maxUploadSize) bytes")
+                do { body = try await request.collectBody(upTo: limit) } catch {
+                    return ErrorResponse.make(status: 413, "the message is larger than \(limit) bytes")
                 }
                 var decoder = connection.takeHTTPDecoder(maximumMessageSize: service.configuration.maximumMessageSize)
                 _ = await service.receive(Array(buffer: body), from: connection, decoder: &decoder)

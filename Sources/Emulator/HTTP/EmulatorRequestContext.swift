@@ -15,9 +15,6 @@ struct EmulatorRequestContext: RequestContext, WebSocketRequestContext {
         webSocket = .init()
         upgradedConnection = ConnectionSlot()
     }
-
-    /// Request bodies: REST messages and transport sends, bounded like hub messages.
-    var maxUploadSize: Int { 1 << 20 }
 }
 
 /// Holds one connection between two stages of a request.
