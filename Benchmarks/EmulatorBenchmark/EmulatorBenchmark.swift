@@ -40,6 +40,13 @@ struct EmulatorBenchmark: AsyncParsableCommand {
     @Flag(help: "Skip the aiosignalr comparison.")
     var skipPeer = false
 
+    /// Stops the servers this run starts, however the run ends.
+    private let reaper = ChildReaper()
+
+    private enum CodingKeys: String, CodingKey {
+        case apphost, python, clients, messageSize, duration, window, idle, skipPeer
+    }
+
     func run() async throws {
         let limit = raiseFileLimit(to: 400_000)
         let binary = apphost ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("apphost").path
@@ -48,7 +55,7 @@ struct EmulatorBenchmark: AsyncParsableCommand {
         report("machine: \(ProcessInfo.processInfo.processorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB; open files \(limit)")
         report("clients \(clients), payload \(messageSize) B, \(duration) s a phase, window \(window)")
 
-        let (emulator, server) = try EmulatorUnderTest.start(binary: binary)
+        let (emulator, server) = try EmulatorUnderTest.start(binary: binary, reaper: reaper)
         let fanOut = try await broadcast(to: emulator, http: http, group: group)
         let users = try await sendToUsers(emulator: emulator, http: http, group: group)
         server.stop()
@@ -84,9 +91,10 @@ struct EmulatorBenchmark: AsyncParsableCommand {
         let key = "benchmark-access-key-benchmark-access-key-benchmark-access-key!"
 
         /// Starts `apphost emulator` and returns it with its process.
-        static func start(binary: String) throws -> (EmulatorUnderTest, ServerProcess) {
+        static func start(binary: String, reaper: ChildReaper) throws -> (EmulatorUnderTest, ServerProcess) {
             let emulator = EmulatorUnderTest(port: try freePort())
-            let server = try ServerProcess(binary, ["emulator", "--port", String(emulator.port), "--host", "127.0.0.1", "--access-key", emulator.key])
+            let server = try ServerProcess(binary, ["emulator", "--port", String(emulator.port), "--host", "127.0.0.1", "--access-key", emulator.key],
+                                           reaper: reaper)
             return (emulator, server)
         }
 
@@ -216,7 +224,7 @@ struct EmulatorBenchmark: AsyncParsableCommand {
     func broadcastThroughPeer(group: EventLoopGroup, http: HTTPClient) async throws -> FanOut {
         let port = try freePort()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("peers/aiosignalr_broadcast_server.py").path
-        let peer = try ServerProcess(python, [script, String(port)])
+        let peer = try ServerProcess(python, [script, String(port)], reaper: reaper)
         // aiohttp's graceful stop waits up to a minute for open sockets; the peer is not under test.
         defer { peer.stop(signal: SIGKILL) }
         report("aiosignalr: connecting \(clients) clients …")
@@ -247,7 +255,7 @@ struct EmulatorBenchmark: AsyncParsableCommand {
     }
 
     func idleConnections(binary: String, http: HTTPClient, group: EventLoopGroup) async throws {
-        let (emulator, server) = try EmulatorUnderTest.start(binary: binary)
+        let (emulator, server) = try EmulatorUnderTest.start(binary: binary, reaper: reaper)
         defer { server.stop() }
         let before = server.residentBytes
         report("emulator: opening \(idle) idle connections …")

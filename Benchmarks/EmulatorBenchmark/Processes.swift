@@ -1,17 +1,49 @@
 import Foundation
+import Synchronization
+
+/// The servers a benchmark run started, stopped with it even when the run itself is
+/// interrupted (Ctrl-C, or `timeout` sending SIGTERM), so no emulator or peer outlives it.
+///
+/// `@unchecked Sendable`: the signal sources are created in `init` and never changed; the set of
+/// children is behind a mutex.
+final class ChildReaper: @unchecked Sendable {
+    private let children = Mutex<Set<Int32>>([])
+    private var sources: [DispatchSourceSignal] = []
+
+    /// Stops the children and exits when the benchmark receives SIGINT or SIGTERM.
+    init() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in
+                for pid in children.withLock({ $0 }) { kill(pid, SIGKILL) }
+                exit(128 + number)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func adopt(_ pid: Int32) { children.withLock { _ = $0.insert(pid) } }
+    func release(_ pid: Int32) { children.withLock { _ = $0.remove(pid) } }
+}
 
 /// A server the benchmark starts and stops: the emulator or its peer.
 final class ServerProcess {
     let process = Process()
     private let output = Pipe()
 
+    private let reaper: ChildReaper
+
     /// Starts `executable ARGUMENTS` and waits for its first stdout line (its readiness signal).
-    init(_ executable: String, _ arguments: [String]) throws {
+    init(_ executable: String, _ arguments: [String], reaper: ChildReaper) throws {
+        self.reaper = reaper
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        reaper.adopt(process.processIdentifier)
         var line = Data()
         while true {
             let byte = output.fileHandleForReading.readData(ofLength: 1)
@@ -35,6 +67,7 @@ final class ServerProcess {
 
     /// Stops with `signal` (SIGTERM: a graceful stop) and waits.
     func stop(signal: Int32 = SIGTERM) {
+        defer { reaper.release(process.processIdentifier) }
         guard process.isRunning else { return }
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
