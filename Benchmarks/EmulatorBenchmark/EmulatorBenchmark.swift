@@ -92,7 +92,7 @@ struct EmulatorBenchmark: AsyncParsableCommand {
 
         /// Starts `apphost emulator` and returns it with its process.
         static func start(binary: String, reaper: ChildReaper) throws -> (EmulatorUnderTest, ServerProcess) {
-            let emulator = EmulatorUnderTest(port: try freePort())
+            let emulator = EmulatorUnderTest(port: try LoopbackSocket.freePort())
             let server = try ServerProcess(binary, ["emulator", "--port", String(emulator.port), "--host", "127.0.0.1", "--access-key", emulator.key],
                                            reaper: reaper)
             return (emulator, server)
@@ -222,7 +222,7 @@ struct EmulatorBenchmark: AsyncParsableCommand {
     }
 
     func broadcastThroughPeer(group: EventLoopGroup, http: HTTPClient) async throws -> FanOut {
-        let port = try freePort()
+        let port = try LoopbackSocket.freePort()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("peers/aiosignalr_broadcast_server.py").path
         let peer = try ServerProcess(python, [script, String(port)], reaper: reaper)
         // aiohttp's graceful stop waits up to a minute for open sockets; the peer is not under test.

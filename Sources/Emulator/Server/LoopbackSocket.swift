@@ -5,9 +5,9 @@ import Darwin
 #endif
 
 /// Questions answered by briefly binding a socket on loopback.
-enum LoopbackSocket {
+public enum LoopbackSocket {
     /// A TCP port free on 127.0.0.1 now.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
@@ -40,8 +40,9 @@ enum LoopbackSocket {
         return read(address)
     }
 
-    struct SocketError: Error, CustomStringConvertible {
-        var code: Int32
-        var description: String { String(cString: strerror(code)) }
+    /// A socket call failed, with its errno.
+    public struct SocketError: Error, CustomStringConvertible {
+        public var code: Int32
+        public var description: String { String(cString: strerror(code)) }
     }
 }
