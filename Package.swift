@@ -3,11 +3,13 @@ import PackageDescription
 
 let package = Package(
     name: "apphost",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "apphost", targets: ["AppHost"]),
         .executable(name: "emulator-benchmark", targets: ["EmulatorBenchmark"]),
+        .executable(name: "supervisor-benchmark", targets: ["SupervisorBenchmark"]),
         .library(name: "Resources", targets: ["Resources"]),
+        .library(name: "Supervisor", targets: ["Supervisor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -43,15 +45,35 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
+        // posix_spawn with the glibc extensions Swift cannot import (chdir, closefrom).
+        .target(name: "CProcessSpawn"),
+        // Running processes: spawn, health probes, restart policy, log multiplexing, ordered
+        // shutdown and the orphan guard. Knows nothing of SignalR or apphost.yaml.
+        .target(
+            name: "Supervisor",
+            dependencies: [
+                "CProcessSpawn",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // The `apphost` command line: wires the libraries to the file system and the terminal.
         .executableTarget(
             name: "AppHost",
             dependencies: [
                 "Resources",
                 "Emulator",
+                "Supervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Supervisor figures: start-to-ready, log throughput beside honcho, idle CPU.
+        .executableTarget(
+            name: "SupervisorBenchmark",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/SupervisorBenchmark"
         ),
         // Load generator for the emulator (BENCHMARKS.md): fan-out, send-to-user, idle memory.
         .executableTarget(
@@ -69,6 +91,7 @@ let package = Package(
         ),
         .testTarget(name: "ResourcesTests", dependencies: ["Resources"]),
         .testTarget(name: "EmulatorTests", dependencies: ["Emulator", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "AppHostTests", dependencies: ["AppHost", "Resources"]),
     ]
 )

@@ -1,0 +1,18 @@
+#ifndef C_PROCESS_SPAWN_H
+#define C_PROCESS_SPAWN_H
+
+#include <sys/types.h>
+
+/// Starts `path` as the leader of a new process group, with the given standard streams, in
+/// `directory` (NULL: the current one), every other descriptor closed and every signal back to
+/// its default disposition and unblocked, so a child never inherits what the supervisor ignores.
+///
+/// Returns 0 and stores the child's pid, or an errno value: ENOENT and EACCES for the program,
+/// and the error of chdir(2) for the directory, as posix_spawn(3) reports them.
+int apphost_spawn(const char *path, char *const argv[], char *const envp[], const char *directory,
+                  int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid);
+
+/// pipe2(2) with O_CLOEXEC on both ends (also a GNU extension Swift cannot see).
+int apphost_pipe_cloexec(int descriptors[2]);
+
+#endif

@@ -1,0 +1,215 @@
+import Foundation
+
+/// Runs one process for its whole life: waits for its dependencies, starts it, watches its
+/// health, restarts it by its policy, and stops it — SIGTERM to its process group, SIGKILL
+/// after its shutdown timeout.
+actor ProcessController {
+    /// The process it runs.
+    let specification: ProcessSpecification
+    private let environment: SupervisionEnvironment
+    private let log: ProcessLog
+    /// Opened when the supervisor asks it to stop: no start and no restart after that.
+    private let stopRequested = Latch()
+    /// The running child, if any, and the latch its exit opens.
+    private var current: (pid: pid_t, exited: Latch)?
+    /// Set when the health monitor kills an unhealthy child, so its exit counts as a failure.
+    private var killedAsUnhealthy = false
+
+    init(specification: ProcessSpecification, environment: SupervisionEnvironment, log: ProcessLog) {
+        self.specification = specification
+        self.environment = environment
+        self.log = log
+    }
+
+    private var name: String { specification.name }
+    private var board: StateBoard { environment.board }
+
+    /// Runs the process until it ends for good or the supervisor stops it.
+    func run() async {
+        guard await waitForDependencies() else {
+            board.set(name, .stopped)
+            return
+        }
+        var tracker = RestartTracker(policy: specification.restart, backoff: environment.configuration.restartBackoff)
+        while !stopRequested.isOpen {
+            board.set(name, .starting)
+            let launched: LaunchedProcess
+            do {
+                launched = try ProcessLauncher.launch(specification)
+            } catch {
+                board.set(name, .failedToStart(error.description))
+                environment.console.announce("\(name) failed to start: \(error.description)")
+                return
+            }
+            environment.orphanGuard.adopt(launched.pid)
+            let exited = Latch()
+            current = (launched.pid, exited)
+            killedAsUnhealthy = false
+            let started = ContinuousClock.now
+            let drained = [log.startPump(launched.standardOutput, stream: .output),
+                           log.startPump(launched.standardError, stream: .error)]
+            environment.console.announce("\(name) started (pid \(launched.pid))")
+
+            let status = await superviseUntilExit(pid: launched.pid, started: started)
+            // Whatever the process left behind in its group goes with it.
+            ProcessControl.signalGroup(launched.pid, SIGKILL)
+            environment.orphanGuard.release(launched.pid)
+            current = nil
+            exited.open()
+            for latch in drained { _ = await latch.wait(atMost: .seconds(1)) }
+            let ended = ContinuousClock.now
+
+            if stopRequested.isOpen {
+                board.set(name, .stopped)
+                environment.console.announce("\(name) stopped (\(status))")
+                return
+            }
+            let decision = killedAsUnhealthy
+                ? tracker.decideRestart(started: started, ended: ended)
+                : tracker.decide(after: status, started: started, ended: ended)
+            switch decision {
+            case .leave:
+                board.set(name, .exited(status))
+                environment.console.announce("\(name) exited (\(status))")
+                return
+            case .crashLoop:
+                let backoff = environment.configuration.restartBackoff
+                let reason = "crash loop: \(backoff.crashLoopFailures) failures within \(RestartTracker.describe(backoff.crashLoopWindow))"
+                board.set(name, .failedToStart(reason))
+                let lines = log.recentLines.map { "    \($0)" }.joined(separator: "\n")
+                environment.console.announce("\(name) exited (\(status)); FailedToStart (\(reason)), left stopped. Its last lines:\n\(lines)")
+                return
+            case .restart(let delay):
+                board.set(name, .restarting(after: delay))
+                environment.console.announce("\(name) exited (\(status)); restarting in \(RestartTracker.describe(delay))")
+                if await stopRequested.wait(atMost: delay) {
+                    board.set(name, .stopped)
+                    return
+                }
+            }
+        }
+        board.set(name, .stopped)
+    }
+
+    /// Stops the process: SIGTERM to its group, SIGKILL after the shutdown timeout.
+    func stop() async {
+        stopRequested.open()
+        guard let (pid, exited) = current else { return }
+        board.set(name, .stopping)
+        ProcessControl.signalGroup(pid, SIGTERM)
+        if await exited.wait(atMost: specification.shutdownTimeout) { return }
+        environment.console.announce("\(name) did not stop within \(RestartTracker.describe(specification.shutdownTimeout)) of SIGTERM; sending SIGKILL")
+        ProcessControl.signalGroup(pid, SIGKILL)
+        await exited.wait()
+    }
+
+    /// Kills the process group at once, and starts nothing more.
+    func kill() {
+        stopRequested.open()
+        if let (pid, _) = current { ProcessControl.signalGroup(pid, SIGKILL) }
+    }
+
+    /// Waits for the child to exit while its health monitor runs beside it.
+    private func superviseUntilExit(pid: pid_t, started: ContinuousClock.Instant) async -> ExitStatus {
+        await withTaskGroup(of: ExitStatus?.self) { group in
+            group.addTask { await ProcessControl.waitForExit(pid) }
+            group.addTask {
+                await self.monitorHealth(pid: pid, started: started)
+                return nil
+            }
+            var status = ExitStatus.exited(-1)
+            while let result = await group.next() {
+                if let result {
+                    status = result
+                    group.cancelAll()
+                }
+            }
+            return status
+        }
+    }
+
+    /// Checks health until cancelled: Starting until the first pass, then Running; Unhealthy after
+    /// repeated failures (and, under `always`, killed so it restarts).
+    private func monitorHealth(pid: pid_t, started: ContinuousClock.Instant) async {
+        let schedule = environment.configuration.healthSchedule
+        var interval = schedule.startingInterval
+        var ready = false
+        var failures = 0
+        while !Task.isCancelled {
+            let outcome = await environment.probe.check(specification.healthCheck)
+            guard !Task.isCancelled, !stopRequested.isOpen else { return }
+            switch outcome {
+            case .healthy:
+                failures = 0
+                if !ready {
+                    ready = true
+                    let readyAfter = environment.startTime.duration(to: .now)
+                    board.set(name, .running, readyAfter: readyAfter)
+                    environment.console.announce("\(name) is running (ready in \(RestartTracker.describe(started.duration(to: .now))))")
+                } else if case .unhealthy = board.snapshot[name]?.state {
+                    board.set(name, .running)
+                    environment.console.announce("\(name) is healthy again")
+                }
+            case .unhealthy(let reason):
+                guard ready else { break }
+                failures += 1
+                if failures == schedule.failureThreshold {
+                    board.set(name, .unhealthy(reason))
+                    environment.console.announce("\(name) is unhealthy: \(failures) checks failed (\(reason))")
+                    if specification.restart == .always {
+                        killedAsUnhealthy = true
+                        ProcessControl.signalGroup(pid, SIGTERM)
+                        try? await Task.sleep(for: specification.shutdownTimeout)
+                        if !Task.isCancelled { ProcessControl.signalGroup(pid, SIGKILL) }
+                        return
+                    }
+                }
+            }
+            if ready, specification.healthCheck == .processStarted { return }
+            try? await Task.sleep(for: ready ? schedule.runningInterval : interval)
+            if !ready { interval = min(interval * 1.5, schedule.startingIntervalLimit) }
+        }
+    }
+
+    /// Waits until every dependency is satisfied, showing Waiting with the reason meanwhile;
+    /// false when the supervisor asks it to stop first.
+    private func waitForDependencies() async -> Bool {
+        let dependencies = specification.dependencies
+        var shown: String?
+        while !stopRequested.isOpen {
+            let entries = board.snapshot
+            let blocking = dependencies.filter { !Self.isSatisfied($0, entries[$0.name]) }
+            if blocking.isEmpty { return true }
+            let reason = blocking.map { Self.describeWait(for: $0, entries[$0.name]) }.joined(separator: "; ")
+            if reason != shown {
+                shown = reason
+                board.set(name, .waiting(reason))
+                environment.console.announce("\(name) is waiting: \(reason)")
+            }
+            let seen = blocking.map { entries[$0.name]?.state }
+            let names = blocking.map(\.name)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.stopRequested.wait() }
+                group.addTask {
+                    await self.board.wait { entries in names.map { entries[$0]?.state } != seen }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        return false
+    }
+
+    private static func isSatisfied(_ dependency: Dependency, _ entry: StateBoard.Entry?) -> Bool {
+        guard let entry else { return true }
+        switch dependency.condition {
+        case .started: return entry.hasStarted
+        case .healthy: return entry.state.isHealthy
+        }
+    }
+
+    private static func describeWait(for dependency: Dependency, _ entry: StateBoard.Entry?) -> String {
+        let goal = dependency.condition == .healthy ? "healthy" : "started"
+        return "for '\(dependency.name)' to be \(goal) (it is \(entry?.state.description ?? "unknown"))"
+    }
+}

@@ -1,0 +1,72 @@
+/// How a ``Supervisor`` presents logs, keeps files and times restarts and health checks.
+public struct SupervisorConfiguration: Sendable {
+    /// The look of the multiplexed log.
+    public var style: LogStyle
+    /// Where the multiplexed log goes (stdout by default).
+    public var outputDescriptor: Int32 = 1
+    /// The folder of per-process log files (`<name>.log`); nil for none.
+    public var logFolder: String?
+    /// The size at which a log file is rotated.
+    public var logFileLimit = 10 << 20
+    /// The longest line shown whole; longer ones are cut into pieces of this size.
+    public var maximumLineLength = 16 << 10
+    /// Strings masked as `***` wherever a process prints them (access keys).
+    public var secrets: [String] = []
+    /// Restart timing.
+    public var restartBackoff = RestartBackoff()
+    /// Health check timing.
+    public var healthSchedule = HealthSchedule()
+
+    /// A configuration with the usual limits.
+    public init(style: LogStyle, logFolder: String? = nil) {
+        self.style = style
+        self.logFolder = logFolder
+    }
+}
+
+/// A request to end supervision, from a signal or a caller.
+public enum ShutdownRequest: Sendable {
+    /// Stop everything in reverse dependency order, each with its shutdown timeout.
+    case graceful
+    /// Kill every process group now.
+    case immediate
+}
+
+/// How supervision ended.
+public enum SupervisionOutcome: Sendable, Equatable {
+    /// A shutdown was requested and everything stopped.
+    case stoppedOnRequest
+    /// Every process ended for good without a request; `allSucceeded` when all exited with 0.
+    case allEnded(allSucceeded: Bool)
+}
+
+/// What a supervisor reports once every process is running (or done).
+public struct ReadinessReport: Sendable {
+    /// Each process, in the order given, with its state and when it became healthy.
+    public var processes: [(name: String, state: ResourceState, readyAfter: Duration?)]
+    /// Since the supervisor started.
+    public var elapsed: Duration
+}
+
+/// What a supervisor tells its caller while it runs.
+public enum SupervisorEvent: Sendable {
+    /// A process moved to a new state.
+    case stateChanged(String, ResourceState)
+    /// Every process is running (or has exited successfully), for the first time.
+    case ready(ReadinessReport)
+}
+
+/// A specification the supervisor cannot run.
+public struct SupervisorError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+/// What every controller of one supervisor shares.
+struct SupervisionEnvironment: Sendable {
+    let board: StateBoard
+    let console: LogMultiplexer
+    let orphanGuard: OrphanGuard
+    let probe: HealthProbe
+    let configuration: SupervisorConfiguration
+    let startTime: ContinuousClock.Instant
+}
