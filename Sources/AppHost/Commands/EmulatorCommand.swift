@@ -24,7 +24,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("host"), help: "An address to listen on; repeat for several (default: 127.0.0.1 and ::1).")
     var hosts: [String] = []
 
-    @Option(help: "The access key tokens are signed with (default: a random one, printed in the connection string).")
+    @Option(help: "The access key tokens are signed with (default: $APPHOST_EMULATOR_ACCESS_KEY, else a random one, printed in the connection string).")
     var accessKey: String?
 
     @Option(name: .customLong("upstream"), help: ArgumentHelp("An upstream URL template matching every hub, event and category; repeat for several.", valueName: "URL_TEMPLATE"))
@@ -67,7 +67,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             handler.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["APPHOST_LOG_LEVEL"] ?? "") ?? .info
             return handler
         }
-        var configuration = EmulatorConfiguration(accessKey: accessKey ?? AccessKeyStore.generateKey())
+        var configuration = EmulatorConfiguration(accessKey: accessKey ?? Self.keyFromEnvironment ?? AccessKeyStore.generateKey())
         if !hosts.isEmpty { configuration.hosts = hosts }
         configuration.port = port
         configuration.upstream = upstreamTemplates.map { UpstreamRule(urlTemplate: $0) } + (try loadUpstreamConfig())
@@ -97,6 +97,11 @@ struct EmulatorCommand: AsyncParsableCommand {
             }
             throw CommandFailure.runtimeFailure("error: the emulator cannot serve on port \(chosenPort): \(error)")
         }
+    }
+
+    /// The key `apphost run` hands over in the environment, where other users cannot read it.
+    private static var keyFromEnvironment: String? {
+        ProcessInfo.processInfo.environment["APPHOST_EMULATOR_ACCESS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     private func loadUpstreamConfig() throws(CommandFailure) -> [UpstreamRule] {

@@ -2,7 +2,7 @@
 extension ModelDecoder {
     /// The keys of a project.
     static let projectKeys = ["type", "command", "args", "workingDirectory", "env", "port", "portEnv", "healthCheck",
-                              "references", "waitFor", "restart"]
+                              "references", "waitFor", "restart", "shutdownTimeout"]
 
     mutating func decodeProject(name: String, at location: SourceLocation, fields: [YAMLPair]) -> ProjectResource? {
         var project = ProjectResource(name: name, location: location)
@@ -38,6 +38,8 @@ extension ModelDecoder {
                 if let policy = choice(value, key: "restart", allowed: RestartPolicy.allCases.map(\.rawValue)) {
                     project.restart = RestartPolicy(rawValue: policy)!
                 }
+            case "shutdownTimeout":
+                project.shutdownTimeout = duration(value, key: "shutdownTimeout") ?? project.shutdownTimeout
             default:
                 unknownSetting(pair, of: "project '\(name)'", allowed: Self.projectKeys, otherType: ("signalr", Self.signalRKeys))
             }

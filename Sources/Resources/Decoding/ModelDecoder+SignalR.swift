@@ -2,7 +2,7 @@
 extension ModelDecoder {
     /// The keys of a SignalR resource.
     static let signalRKeys = ["type", "mode", "emulator", "endpoint", "port", "accessKey", "authType", "clientId",
-                              "sku", "capacity", "cors", "upstream"]
+                              "sku", "capacity", "cors", "upstream", "shutdownTimeout"]
     /// The keys of an upstream template.
     static let upstreamKeys = ["urlTemplate", "hubPattern", "eventPattern", "categoryPattern"]
 
@@ -42,6 +42,8 @@ extension ModelDecoder {
                 resource.corsAllowedOrigins = decodeCORS(value)
             case "upstream":
                 resource.upstream = decodeUpstream(value)
+            case "shutdownTimeout":
+                resource.shutdownTimeout = duration(value, key: "shutdownTimeout") ?? resource.shutdownTimeout
             default:
                 unknownSetting(pair, of: "SignalR resource '\(name)'", allowed: Self.signalRKeys, otherType: ("project", Self.projectKeys))
             }

@@ -67,6 +67,26 @@ extension ModelDecoder {
         return value
     }
 
+    /// A duration: a number of seconds (`10`, `1.5`) or a number with a unit (`500ms`, `10s`, `2m`),
+    /// longer than zero and at most an hour.
+    mutating func duration(_ node: YAMLNode, key: String) -> Duration? {
+        let expectation = "'\(key)' must be a duration such as 10s, 500ms or 2m (longer than 0, at most 1h)"
+        guard let scalar = node.scalar, [.integer, .float, .string].contains(scalar.kind) else {
+            error("\(expectation), not \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        let text = expanded(scalar, at: node.location).trimmingSpaces()
+        let units: [(suffix: String, milliseconds: Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("", 1000)]
+        for unit in units where text.hasSuffix(unit.suffix) {
+            guard let number = Double(text.dropLast(unit.suffix.count).trimmingSpaces()) else { continue }
+            let milliseconds = number * unit.milliseconds
+            guard milliseconds > 0, milliseconds <= 3_600_000 else { break }
+            return .milliseconds(Int64(milliseconds.rounded()))
+        }
+        error("\(expectation), not '\(text)'", at: node.location)
+        return nil
+    }
+
     /// `true` or `false`; a string that expands to one is accepted.
     mutating func boolean(_ node: YAMLNode, key: String) -> Bool? {
         if let scalar = node.scalar, scalar.kind == .boolean || scalar.kind == .string {

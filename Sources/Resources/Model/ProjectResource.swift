@@ -25,6 +25,8 @@ public struct ProjectResource: Sendable {
     public var waitFor: [Located<String>] = []
     /// When the project is started again after it exits.
     public var restart: RestartPolicy = .onFailure
+    /// How long `apphost run` waits after SIGTERM before it sends SIGKILL (default 10 s).
+    public var shutdownTimeout: Duration = .seconds(10)
 
     /// Creates a project with the defaults of apphost.yaml.
     public init(name: String, location: SourceLocation) {

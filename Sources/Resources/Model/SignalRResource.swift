@@ -27,6 +27,8 @@ public struct SignalRResource: Sendable {
     public var corsAllowedOrigins: [String]?
     /// Serverless upstream templates, first match wins.
     public var upstream: [UpstreamTemplate] = []
+    /// How long `apphost run` waits after SIGTERM before it sends SIGKILL (default 10 s).
+    public var shutdownTimeout: Duration = .seconds(10)
 
     /// Creates a resource with the defaults of apphost.yaml.
     public init(name: String, location: SourceLocation) {

@@ -144,8 +144,8 @@ actor ProcessController {
                 if !ready {
                     ready = true
                     let readyAfter = environment.startTime.duration(to: .now)
-                    board.set(name, .running, readyAfter: readyAfter)
                     environment.console.announce("\(name) is running (ready in \(RestartTracker.describe(started.duration(to: .now))))")
+                    board.set(name, .running, readyAfter: readyAfter)
                 } else if case .unhealthy = board.snapshot[name]?.state {
                     board.set(name, .running)
                     environment.console.announce("\(name) is healthy again")
@@ -182,9 +182,13 @@ actor ProcessController {
             if blocking.isEmpty { return true }
             let reason = blocking.map { Self.describeWait(for: $0, entries[$0.name]) }.joined(separator: "; ")
             if reason != shown {
+                // Said once, and again only when a dependency has ended: the start-up steps of
+                // the others (NotStarted, Starting) are announced by themselves.
+                if shown == nil || blocking.contains(where: { entries[$0.name]?.state.isFinal == true }) {
+                    environment.console.announce("\(name) is waiting: \(reason)")
+                }
                 shown = reason
                 board.set(name, .waiting(reason))
-                environment.console.announce("\(name) is waiting: \(reason)")
             }
             let seen = blocking.map { entries[$0.name]?.state }
             let names = blocking.map(\.name)

@@ -77,6 +77,8 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "serverless-chat"
 
     def log_message(self, format, *args):
+        if self.path == "/health":
+            return  # apphost checks it every few seconds; the log would drown in it
         sys.stdout.write("%s %s\n" % (self.command, self.path))
         sys.stdout.flush()
 

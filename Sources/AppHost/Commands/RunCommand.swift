@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Resources
+import Supervisor
+
+/// `apphost run`: the whole application on this machine, supervised until Ctrl-C.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Start the SignalR emulators and the projects, and supervise them until Ctrl-C.",
+        discussion: """
+            Starts an `apphost emulator` for every emulated SignalR resource, then every project \
+            in dependency order (a project with `waitFor` starts once those resources are \
+            healthy), each with its variables injected (see `apphost env`). Every line the \
+            processes print is shown as `name | line` (`name ! line` for stderr) and kept in \
+            .apphost/logs/<name>.log; access keys are masked as ***.
+
+            Projects are restarted by their `restart` policy (never | onFailure | always) with \
+            a backoff from 1 s to 30 s; five failures within a minute stop a project as a crash \
+            loop. Ctrl-C or SIGTERM stops the projects in reverse dependency order, then the \
+            emulators: SIGTERM to each process group, SIGKILL after its `shutdownTimeout` \
+            (default 10 s). A second Ctrl-C kills everything at once. Nothing outlives apphost, \
+            even when apphost itself is killed.
+
+            Before anything starts, fixed ports, working directories and commands are checked; \
+            a problem is reported with its place in apphost.yaml and nothing is started.
+            """
+    )
+
+    @OptionGroup var model: ModelOptions
+
+    @Flag(help: "No colours, even on a terminal (NO_COLOR=1 does the same).")
+    var noColor = false
+
+    @Flag(help: "Start every line with the time of day.")
+    var timestamps = false
+
+    func run() async throws {
+        let (file, model) = try model.loadModel()
+        var allocator = SystemPortAllocator()
+        let application: ResolvedApplication
+        do {
+            application = try ResolvedApplication(model: model, allocator: &allocator, keys: AccessKeyStore(stateFolder: file.stateFolder))
+        } catch {
+            throw CommandFailure.runtimeFailure("error: \(error)")
+        }
+        let plan = ProcessPlan(file: file, application: application, executable: Self.executablePath,
+                               baseEnvironment: ProcessInfo.processInfo.environment)
+        let problems = Preflight(plan: plan).problems()
+        if !problems.isEmpty {
+            Console.report(problems)
+            throw CommandFailure.userError("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(file.path); nothing was started")
+        }
+        let specifications: [ProcessSpecification]
+        do { specifications = try plan.specifications() } catch let failure as CommandFailure { throw failure } catch {
+            throw CommandFailure.runtimeFailure("error: \(error)")
+        }
+        guard !specifications.isEmpty else {
+            throw CommandFailure.userError("error: \(file.path) has nothing to run (no emulated SignalR resource and no project)")
+        }
+        try await supervise(specifications, plan: plan)
+    }
+
+    private func supervise(_ specifications: [ProcessSpecification], plan: ProcessPlan) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let style = LogStyle(color: LogStyle.colorWanted(noColorFlag: noColor, environment: environment), timestamps: timestamps)
+        let logFolder = plan.file.stateFolder.appendingPathComponent("logs").path
+        var configuration = SupervisorConfiguration(style: style, logFolder: logFolder)
+        configuration.secrets = plan.secrets
+        let supervisor: Supervisor
+        do { supervisor = try Supervisor(processes: specifications, configuration: configuration) } catch {
+            throw CommandFailure.userError("error: \(error)")
+        }
+        let console = supervisor.console
+        let signals = ShutdownSignals { signal in
+            let name = signal == SIGINT ? "Ctrl-C" : signal == SIGTERM ? "SIGTERM" : "SIGHUP"
+            console.announce("\(name): stopping everything (Ctrl-C again to kill at once)")
+        }
+        defer { signals.cancel() }
+        let shownLogFolder = (plan.file.folder.path == FileManager.default.currentDirectoryPath) ? ".apphost/logs" : logFolder
+        let summary = RunSummary(application: plan.application, logFolder: shownLogFolder)
+        console.announce("starting \(plan.application.model.name) from \(plan.file.path): \(specifications.map(\.name).joined(separator: ", "))")
+        let outcome: SupervisionOutcome
+        do {
+            outcome = try await supervisor.run(shutdownRequests: signals.requests) { event in
+                if case .ready(let report) = event { console.announce(summary.text(report)) }
+            }
+        } catch {
+            throw CommandFailure.runtimeFailure("error: \(error)")
+        }
+        switch outcome {
+        case .stoppedOnRequest:
+            console.announce("everything stopped")
+        case .allEnded(let allSucceeded):
+            console.announce("every resource has ended")
+            if !allSucceeded { throw ExitCode(2) }
+        }
+    }
+
+    /// This program's own path, to start `apphost emulator` from the same build.
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Resources
+import Supervisor
+
+/// The processes of one `apphost run`: an `apphost emulator` per emulated SignalR resource and
+/// each project, with their commands, environments, health checks and start order.
+struct ProcessPlan {
+    /// The model file (its folder anchors working directories and `.apphost/`).
+    let file: ModelFile
+    /// The model with this run's ports and keys.
+    let application: ResolvedApplication
+    /// This executable, started again as `apphost emulator`.
+    let executable: String
+    /// The environment apphost runs in; every child inherits it.
+    let baseEnvironment: [String: String]
+
+    /// The variable that hands an emulator its access key (not the command line, which other
+    /// users of the machine can read in `ps`).
+    static let accessKeyVariable = "APPHOST_EMULATOR_ACCESS_KEY"
+
+    /// Every process to supervise, in file order. Writes each emulator's upstream settings to
+    /// `.apphost/run/<name>.upstream.json`.
+    func specifications() throws -> [ProcessSpecification] {
+        let supervised = Set(application.model.resources.compactMap { resource -> String? in
+            if case .signalR(let signalR) = resource, !signalR.emulator { return nil }
+            return resource.name
+        })
+        return try application.model.resources.compactMap { resource -> ProcessSpecification? in
+            switch resource {
+            case .signalR(let signalR):
+                return signalR.emulator ? try emulator(signalR) : nil
+            case .project(let project):
+                return self.project(project, supervised: supervised)
+            }
+        }
+    }
+
+    /// The strings to mask in every log line: the access keys of this run.
+    var secrets: [String] {
+        Array(application.accessKeys.values) + application.model.signalRResources.compactMap(\.accessKey)
+    }
+
+    /// The folder a project runs in.
+    func workingDirectory(of project: ProjectResource) -> String {
+        guard let directory = project.workingDirectory else { return file.folder.path }
+        if directory.hasPrefix("/") { return directory }
+        return file.folder.appendingPathComponent(directory).standardizedFileURL.path
+    }
+
+    /// The complete environment of a project: apphost's own, then what apphost.yaml gives it.
+    func environment(of project: ProjectResource) -> [String: String] {
+        var environment = baseEnvironment
+        for variable in application.environment(for: project) { environment[variable.name] = variable.value }
+        return environment
+    }
+
+    private func emulator(_ resource: SignalRResource) throws -> ProcessSpecification {
+        let port = application.ports[resource.name] ?? 0
+        var command = [executable, "emulator", "--port", String(port)]
+        if !resource.upstream.isEmpty {
+            command += ["--upstream-config", try writeUpstreamSettings(resource)]
+        }
+        var environment = baseEnvironment
+        environment[Self.accessKeyVariable] = application.accessKeys[resource.name]
+        return ProcessSpecification(name: resource.name, command: command, environment: environment,
+                                    workingDirectory: file.folder.path, restart: .onFailure,
+                                    healthCheck: .http(port: port, path: "/api/health"),
+                                    shutdownTimeout: resource.shutdownTimeout)
+    }
+
+    private func project(_ project: ProjectResource, supervised: Set<String>) -> ProcessSpecification {
+        var dependencies: [String: Dependency.Condition] = [:]
+        for reference in project.references where supervised.contains(reference.resource) {
+            dependencies[reference.resource] = .started
+        }
+        for name in project.waitFor.map(\.value) where supervised.contains(name) {
+            dependencies[name] = .healthy
+        }
+        let port = application.ports[project.name]
+        let healthCheck: HealthCheck = switch (port, project.healthCheck) {
+        case (let port?, let path?): .http(port: port, path: path)
+        case (let port?, nil): .tcp(port: port)
+        default: .processStarted
+        }
+        let order = application.model.resources.map(\.name)
+        return ProcessSpecification(
+            name: project.name,
+            command: project.command.map { application.render($0).value },
+            environment: environment(of: project),
+            workingDirectory: workingDirectory(of: project),
+            restart: RestartPolicy(rawValue: project.restart.rawValue) ?? .onFailure,
+            healthCheck: healthCheck,
+            dependencies: dependencies.sorted { order.firstIndex(of: $0.key) ?? 0 < order.firstIndex(of: $1.key) ?? 0 }
+                .map { Dependency($0.key, condition: $0.value) },
+            shutdownTimeout: project.shutdownTimeout)
+    }
+
+    /// Writes the emulator's upstream templates, expressions resolved, as the JSON list
+    /// `apphost emulator --upstream-config` reads; returns the file's path.
+    private func writeUpstreamSettings(_ resource: SignalRResource) throws -> String {
+        let folder = file.stateFolder.appendingPathComponent("run", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let entries = resource.upstream.map { template in
+            ["urlTemplate": application.render(template.urlTemplate).value, "hubPattern": template.hubPattern,
+             "eventPattern": template.eventPattern, "categoryPattern": template.categoryPattern]
+        }
+        let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])
+        let path = folder.appendingPathComponent("\(resource.name).upstream.json").path
+        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw CommandFailure.runtimeFailure("error: cannot write \(path)")
+        }
+        return path
+    }
+}
