@@ -1,0 +1,84 @@
+"""`apphost run` as a user starts it, for the end-to-end and orphan tests: its output read line
+by line as it comes, and the processes it started found through /proc."""
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from conftest import apphost_binary
+
+
+class AppHostRun:
+    def __init__(self, folder: Path, environment: dict | None = None, args: tuple = ()):
+        env = dict(os.environ, NO_COLOR="1", **(environment or {}))
+        self.process = subprocess.Popen([apphost_binary(), "run", *args], cwd=folder, env=env, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: list[str] = []
+        self._queue: "queue.Queue[str | None]" = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def wait_for_line(self, predicate, timeout: float = 30.0) -> str:
+        """The first line (from now on) that satisfies `predicate`; fails at exit or after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, "no such line within the time; output so far:\n" + "\n".join(self.lines)
+            try:
+                line = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            assert line is not None, "apphost exited; output:\n" + "\n".join(self.lines)
+            self.lines.append(line)
+            if predicate(line):
+                return line
+
+    def signal(self, number: int):
+        self.process.send_signal(number)
+
+    def wait(self, timeout: float = 30.0) -> int:
+        code = self.process.wait(timeout=timeout)
+        # Collect the rest of the output.
+        while (line := self._queue.get(timeout=5)) is not None:
+            self.lines.append(line)
+        return code
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def living_processes_with(variable: str, value: str) -> list[int]:
+    """Processes (not zombies) whose environment holds variable=value."""
+    needle = f"{variable}={value}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def wait_until(condition, timeout: float) -> bool:
+    """Polls `condition` (an observation of the system, such as /proc) until it holds or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()

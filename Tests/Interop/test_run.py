@@ -1,0 +1,96 @@
+"""`apphost run` end to end: the top-level apphost.yaml brings up the serverless chat, real
+clients chat through it, and no process survives apphost — after Ctrl-C, SIGTERM or SIGKILL."""
+import json
+import signal
+import textwrap
+import urllib.request
+import uuid
+
+import pytest
+
+from apphost_run import AppHostRun, living_processes_with, wait_until
+from conftest import REPOSITORY
+from test_clients import SignalRCoreClient
+
+
+def test_the_sample_chat_runs_end_to_end_and_ctrl_c_stops_everything():
+    marker = uuid.uuid4().hex
+    run = AppHostRun(REPOSITORY, environment={"APPHOST_TEST_MARKER": marker})
+    clients = []
+    try:
+        summary = run.wait_for_line(lambda line: "open http://localhost:" in line)
+        app = summary.split("open ", 1)[1].split(" ", 1)[0].rstrip("/")
+        started = living_processes_with("APPHOST_TEST_MARKER", marker)
+        assert len(started) >= 2, "the emulator and the app should be running"
+
+        ann = SignalRCoreClient(f"{app}/api?userId=ann").start()
+        clients.append(ann)
+        ben = SignalRCoreClient(f"{app}/api?userId=ben", messagepack=True).start()
+        clients.append(ben)
+
+        # A client message goes to the app through the upstream and comes back as a broadcast.
+        ann.hub.send("sendMessage", ["hello from ann"])
+        assert ann.next() == [{"user": "ann", "text": "hello from ann"}]
+        assert ben.next() == [{"user": "ann", "text": "hello from ann"}]
+
+        # A message posted to the app reaches both clients through the REST API.
+        request = urllib.request.Request(f"{app}/api/messages", method="POST", headers={"Content-Type": "application/json"},
+                                         data=json.dumps({"user": "server", "text": "hi all"}).encode())
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 202
+        assert ann.next() == [{"user": "server", "text": "hi all"}]
+        assert ben.next() == [{"user": "server", "text": "hi all"}]
+
+        run.signal(signal.SIGINT)
+        assert run.wait() == 0
+        assert wait_until(lambda: not living_processes_with("APPHOST_TEST_MARKER", marker), timeout=2.0)
+        assert "apphost | everything stopped" in run.lines
+        # The access key never reaches the screen.
+        assert any("AccessKey=***" in line for line in run.lines)
+        # The emulator closed the clients when it stopped.
+        assert all(client.closed.wait(10) for client in clients)
+    finally:
+        for client in clients:
+            client.hub.stop()
+        run.kill()
+
+
+SPAWNER = textwrap.dedent("""\
+    name: orphans
+    resources:
+      signalr:
+        type: signalr
+        mode: Serverless
+      spawner:
+        type: project
+        command: ["/bin/sh", "-c", "sleep 1000 & sleep 1001 & (sleep 1002 &) ; echo spawned; wait"]
+        references: [signalr]
+        restart: never
+      stubborn:
+        type: project
+        command: ["/bin/sh", "-c", "trap '' TERM; sleep 1003 & echo stubborn; wait"]
+        shutdownTimeout: 1s
+    """)
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"])
+def test_no_process_outlives_apphost(tmp_path, signal_number):
+    (tmp_path / "apphost.yaml").write_text(SPAWNER)
+    marker = uuid.uuid4().hex
+    run = AppHostRun(tmp_path, environment={"APPHOST_TEST_MARKER": marker})
+    try:
+        run.wait_for_line(lambda line: " is up in " in line)
+        # The emulator, two shells, four sleeps (one of them orphaned inside its group at once).
+        assert wait_until(lambda: len(living_processes_with("APPHOST_TEST_MARKER", marker)) >= 7, timeout=10), \
+            living_processes_with("APPHOST_TEST_MARKER", marker)
+        run.signal(signal_number)
+        code = run.wait()
+        if signal_number == signal.SIGKILL:
+            assert code == -signal.SIGKILL
+        else:
+            assert code == 0
+            assert any(line.endswith("| stubborn did not stop within 1 s of SIGTERM; sending SIGKILL") for line in run.lines)
+        gone = wait_until(lambda: not living_processes_with("APPHOST_TEST_MARKER", marker), timeout=2.0)
+        assert gone, f"still alive 2 s after {signal_number.name}: {living_processes_with('APPHOST_TEST_MARKER', marker)}"
+    finally:
+        run.kill()
