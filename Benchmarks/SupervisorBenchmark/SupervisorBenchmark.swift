@@ -37,7 +37,7 @@ struct SupervisorBenchmark: AsyncParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: apphostPath) else {
             throw ValidationError("\(apphost) is not built; run `swift build -c release` first")
         }
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
+        report("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
         if only == "all" || only == "start" { try measureStart(apphostPath) }
         if only == "all" || only == "logs" { try measureLogs(apphostPath) }
         if only == "all" || only == "idle" { try measureIdle(apphostPath) }
@@ -56,7 +56,7 @@ struct SupervisorBenchmark: AsyncParsableCommand {
             _ = run.waitForExit()
         }
         wall.sort()
-        print(String(format: "start to ready (sample chat, %d runs): median %.3f s, best %.3f s, worst %.3f s (apphost says: %@)",
+        report(String(format: "start to ready (sample chat, %d runs): median %.3f s, best %.3f s, worst %.3f s (apphost says: %@)",
                      starts, wall[wall.count / 2], wall.first!, wall.last!, reported.joined(separator: ", ")))
     }
 
@@ -77,16 +77,16 @@ struct SupervisorBenchmark: AsyncParsableCommand {
         let ours = try ChildRun(apphostPath, ["run", "--no-color"], in: folder)
         let ourLines = ours.countLinesUntilExit()
         let ourRate = Double(ourLines) / ours.elapsed
-        print(String(format: "log throughput, apphost run: %d lines in %.2f s = %.0f lines/s", ourLines, ours.elapsed, ourRate))
+        report(String(format: "log throughput, apphost run: %d lines in %.2f s = %.0f lines/s", ourLines, ours.elapsed, ourRate))
         guard FileManager.default.isExecutableFile(atPath: honcho) else {
-            print("honcho: not found at \(honcho); skipped (pip install honcho)")
+            report("honcho: not found at \(honcho); skipped (pip install honcho)")
             return
         }
         let theirs = try ChildRun(URL(fileURLWithPath: honcho).standardizedFileURL.path, ["--no-colour", "start"], in: folder)
         let theirLines = theirs.countLinesUntilExit()
         let theirRate = Double(theirLines) / theirs.elapsed
-        print(String(format: "log throughput, honcho start: %d lines in %.2f s = %.0f lines/s", theirLines, theirs.elapsed, theirRate))
-        print(String(format: "ratio apphost/honcho: %.1fx", ourRate / theirRate))
+        report(String(format: "log throughput, honcho start: %d lines in %.2f s = %.0f lines/s", theirLines, theirs.elapsed, theirRate))
+        report(String(format: "ratio apphost/honcho: %.1fx", ourRate / theirRate))
     }
 
     /// CPU time of an idle `apphost run` supervising `idleProjects` HTTP servers with health checks.
@@ -114,7 +114,7 @@ struct SupervisorBenchmark: AsyncParsableCommand {
         let elapsed = Date().timeIntervalSince(start)
         run.interrupt()
         _ = run.waitForExit()
-        print(String(format: "idle CPU, apphost run with %d projects (health checks every 5 s) over %.0f s: %.3f s of CPU = %.2f%% of a core",
+        report(String(format: "idle CPU, apphost run with %d projects (health checks every 5 s) over %.0f s: %.3f s of CPU = %.2f%% of a core",
                      idleProjects, elapsed, used, used / elapsed * 100))
     }
 
@@ -132,4 +132,9 @@ struct SupervisorBenchmark: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         return folder
     }
+}
+
+/// Prints a figure at once, even into a pipe or a file (print would hold it in a buffer there).
+func report(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
