@@ -67,6 +67,36 @@ final class ChildRun {
         return count
     }
 
+    /// Reads to the end of the output; for each line of the process named `marker` (which prints
+    /// the time in nanoseconds), how long after printing it arrived. Returns p50, p99 and max.
+    func quietLineDelays(marker: String) -> String {
+        var delays: [Double] = []
+        var carry = Data()
+        while true {
+            let chunk = output.availableData
+            if chunk.isEmpty { break }
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            let arrived = Double(now.tv_sec) * 1e9 + Double(now.tv_nsec)
+            carry.append(chunk)
+            var start = carry.startIndex
+            while let newline = carry[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = carry[start..<newline]
+                start = newline + 1
+                guard line.count < 80, let text = String(data: line, encoding: .utf8), text.contains(marker),
+                      let printed = text.split(separator: " ").last.flatMap({ Double($0) }) else { continue }
+                delays.append((arrived - printed) / 1e6)
+            }
+            carry.removeSubrange(carry.startIndex..<start)
+        }
+        process.waitUntilExit()
+        ended = Date()
+        delays.sort()
+        guard !delays.isEmpty else { return "no lines" }
+        let p99 = delays[min(delays.count - 1, Int(Double(delays.count) * 0.99))]
+        return String(format: "%d lines, p50 %.1f ms, p99 %.1f ms, max %.1f ms", delays.count, delays[delays.count / 2], p99, delays.last!)
+    }
+
     /// Sends SIGINT, as Ctrl-C would.
     func interrupt() { kill(process.processIdentifier, SIGINT) }
 

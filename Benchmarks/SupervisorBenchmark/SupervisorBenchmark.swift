@@ -29,7 +29,7 @@ struct SupervisorBenchmark: AsyncParsableCommand {
     @Option(help: "Projects the idle apphost run supervises.")
     var idleProjects = 10
 
-    @Option(help: "Which figures: all, start, logs or idle.")
+    @Option(help: "Which figures: all, start, logs, fairness or idle.")
     var only = "all"
 
     func run() async throws {
@@ -40,6 +40,7 @@ struct SupervisorBenchmark: AsyncParsableCommand {
         report("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
         if only == "all" || only == "start" { try measureStart(apphostPath) }
         if only == "all" || only == "logs" { try measureLogs(apphostPath) }
+        if only == "all" || only == "fairness" { try measureFairness(apphostPath) }
         if only == "all" || only == "idle" { try measureIdle(apphostPath) }
     }
 
@@ -87,6 +88,34 @@ struct SupervisorBenchmark: AsyncParsableCommand {
         let theirRate = Double(theirLines) / theirs.elapsed
         report(String(format: "log throughput, honcho start: %d lines in %.2f s = %.0f lines/s", theirLines, theirs.elapsed, theirRate))
         report(String(format: "ratio apphost/honcho: %.1fx", ourRate / theirRate))
+    }
+
+    /// How late a quiet process's lines appear while another floods the output, through apphost
+    /// and through honcho: each quiet line carries the time it was printed.
+    private func measureFairness(_ apphostPath: String) throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let flood = "yes 'a log line of about eighty bytes, as a busy server prints them, 0123456789' | head -n \(lines * 3)"
+        let quiet = "i=0; while [ $i -lt 30 ]; do date +%s%N; sleep 0.1; i=$((i+1)); done"
+        try """
+            resources:
+              chatty:
+                type: project
+                command: ["/bin/sh", "-c", "\(flood)"]
+                restart: never
+              quiet:
+                type: project
+                command: ["/bin/sh", "-c", "\(quiet)"]
+                restart: never
+            """.write(toFile: folder + "/apphost.yaml", atomically: true, encoding: .utf8)
+        // honcho stops everything when the first process ends: the flood is made to outlast the quiet one.
+        try "chatty: \(flood); sleep 5\nquiet: \(quiet)\n".write(toFile: folder + "/Procfile", atomically: true, encoding: .utf8)
+        let ours = try ChildRun(apphostPath, ["run", "--no-color"], in: folder).quietLineDelays(marker: "quiet")
+        report("quiet process's line delay while another floods, apphost run: \(ours)")
+        guard FileManager.default.isExecutableFile(atPath: honcho) else { return }
+        let theirs = try ChildRun(URL(fileURLWithPath: honcho).standardizedFileURL.path, ["--no-colour", "start"], in: folder)
+            .quietLineDelays(marker: "quiet")
+        report("quiet process's line delay while another floods, honcho start: \(theirs)")
     }
 
     /// CPU time of an idle `apphost run` supervising `idleProjects` HTTP servers with health checks.
