@@ -56,7 +56,7 @@ actor ProcessController {
             environment.orphanGuard.release(launched.pid)
             current = nil
             exited.open()
-            for latch in drained { _ = await latch.wait(atMost: .seconds(1)) }
+            for latch in drained { _ = await latch.wait(atMost: .seconds(2)) }
             let ended = ContinuousClock.now
 
             if stopRequested.isOpen {
