@@ -59,6 +59,23 @@ struct AppHostProcess {
                       stderr: String(decoding: stderrData, as: UTF8.self))
     }
 
+    /// A socket listening on a free port of 127.0.0.1, for tests of "port in use"; the caller closes it.
+    static func listeningSocket() throws -> (descriptor: Int32, port: Int) {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        guard bound, listen(listener, 1) == 0 else {
+            close(listener)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot listen on 127.0.0.1"])
+        }
+        return (listener, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
     /// A fresh temporary folder holding `files` (name → contents), removed by the caller.
     static func temporaryFolder(_ files: [String: String]) throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apphost-test-\(UUID().uuidString)")

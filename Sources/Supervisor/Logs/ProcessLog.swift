@@ -39,7 +39,7 @@ final class ProcessLog: Sendable {
     /// ever, and the supervisor must not wait on it.
     func startPump(_ descriptor: Int32, stream: Stream) -> Latch {
         let drained = Latch()
-        let thread = Thread { [self] in
+        DedicatedThread.start(named: "log") { [self] in
             var splitter = LineSplitter(maximumLength: maximumLineLength)
             var buffer = [UInt8](repeating: 0, count: 64 << 10)
             while true {
@@ -62,9 +62,6 @@ final class ProcessLog: Sendable {
             close(descriptor)
             drained.open()
         }
-        thread.name = "log"
-        thread.stackSize = 512 << 10
-        thread.start()
         return drained
     }
 

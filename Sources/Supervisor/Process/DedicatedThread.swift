@@ -6,10 +6,15 @@ enum DedicatedThread {
     /// Runs `body` on a new thread and returns its result to the awaiting task.
     static func run<Result: Sendable>(named name: String, _ body: @escaping @Sendable () -> Result) async -> Result {
         await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: body()) }
-            thread.name = name
-            thread.stackSize = 512 << 10
-            thread.start()
+            start(named: name) { continuation.resume(returning: body()) }
         }
+    }
+
+    /// Starts `body` on a new thread and returns at once.
+    static func start(named name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.name = name
+        thread.stackSize = 512 << 10
+        thread.start()
     }
 }
