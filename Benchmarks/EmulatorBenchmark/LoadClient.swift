@@ -109,18 +109,29 @@ private final class HubClientHandler: ChannelInboundHandler {
         default:
             return
         }
-        var buffer = frame.unmaskedData
-        partial += buffer.readBytes(length: buffer.readableBytes) ?? []
-        guard frame.fin else { return }
-        var start = 0
-        for index in partial.indices where partial[index] == 0x1E {
-            record(partial[start..<index], context: context)
-            start = index + 1
+        // Server frames are not masked. Records are found with a byte search over the frame
+        // in place; only a record split across frames is copied, so the load generator costs
+        // little beside the server it measures.
+        let data = frame.unmaskedData
+        data.withUnsafeReadableBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var start = 0
+            while let found = memchr(base + start, 0x1E, bytes.count - start) {
+                let end = base.distance(to: UnsafeRawPointer(found))
+                if partial.isEmpty {
+                    record(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), context: context)
+                } else {
+                    partial += bytes[start..<end]
+                    partial.withUnsafeBytes { record($0, context: context) }
+                    partial.removeAll(keepingCapacity: true)
+                }
+                start = end + 1
+            }
+            partial += bytes[start...]
         }
-        partial.removeFirst(start)
     }
 
-    private func record(_ bytes: ArraySlice<UInt8>, context: ChannelHandlerContext) {
+    private func record(_ bytes: UnsafeRawBufferPointer, context: ChannelHandlerContext) {
         if !handshakeDone {
             handshakeDone = true
             handshake.succeed()
@@ -128,22 +139,24 @@ private final class HubClientHandler: ChannelInboundHandler {
         }
         // Invocations start {"type":1 in both servers; pings ({"type":6}) answer with a ping so
         // the server never times the client out.
-        let head = bytes.prefix(16)
-        if head.starts(with: Array(#"{"type":6"#.utf8)) {
+        if bytes.starts(with: Self.pingPrefix) {
             send(#"{"type":6}"# + "\u{1E}", context: context)
             return
         }
-        guard head.starts(with: Array(#"{"type":1"#.utf8)) else { return }
+        guard bytes.starts(with: Self.invocationPrefix) else { return }
         stats.deliveries.add(1, ordering: .relaxed)
         guard samples, let sequence = Self.sequence(in: bytes) else { return }
         stats.received(sequence)
         _ = stats.highestSeen.max(sequence, ordering: .relaxed)
     }
 
+    private static let pingPrefix = Array(#"{"type":6"#.utf8)
+    private static let invocationPrefix = Array(#"{"type":1"#.utf8)
+    private static let argumentsMarker = Array(#""arguments":["#.utf8)
+
     /// The first argument, an integer: `"arguments":[123,`.
-    static func sequence(in bytes: ArraySlice<UInt8>) -> Int? {
-        let marker = Array(#""arguments":["#.utf8)
-        guard let range = bytes.firstRange(of: marker) else { return nil }
+    static func sequence(in bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let range = bytes.firstRange(of: argumentsMarker) else { return nil }
         var value = 0, index = range.upperBound, digits = 0
         while index < bytes.endIndex, let digit = Int(exactly: bytes[index]).map({ $0 - 48 }), (0...9).contains(digit) {
             value = value * 10 + digit

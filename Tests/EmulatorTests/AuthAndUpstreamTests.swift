@@ -108,7 +108,7 @@ struct UpstreamTests {
 @Suite("Registry")
 struct RegistryTests {
     func connection(_ id: String, user: String?) -> ClientConnection {
-        ClientConnection(id: id, hub: "Chat", userID: user, claims: TokenClaims(pairs: []), clientQuery: "", transport: .webSockets, outboxLimit: 1024)
+        ClientConnection(id: id, hub: "Chat", userID: user, claims: TokenClaims(pairs: []), clientQuery: "", transport: .webSockets, output: .queued(Outbox(limit: 1024)))
     }
 
     @Test("Removing connections and memberships leaves empty tables")

@@ -7,6 +7,7 @@ import urllib.request
 
 import jwt
 import pytest
+import websockets.exceptions
 from websockets.sync.client import connect
 
 from conftest import ACCESS_KEY, INTROSPECTION_TOKEN, Emulator, free_port, mint
@@ -117,6 +118,52 @@ def test_user_group_membership_with_ttl_expires_on_time(emulator):
 def websocket(emulator, user, hub="chat"):
     token = emulator.client_token(hub, user)
     return connect(f"ws://127.0.0.1:{emulator.port}/client/?hub={hub}&access_token={token}", open_timeout=10)
+
+
+def refused_upgrade(url):
+    """Opens a WebSocket that must be refused; returns the HTTP status and the JSON reason."""
+    try:
+        connect(url, open_timeout=10).close()
+    except websockets.exceptions.InvalidStatus as error:
+        return error.response.status_code, json.loads(error.response.body)["message"]
+    raise AssertionError(f"the upgrade of {url} was accepted")
+
+
+def test_refused_websocket_upgrades_answer_with_the_status_and_reason(emulator):
+    base = f"ws://127.0.0.1:{emulator.port}"
+    good = emulator.client_token("chat", "w")
+    expired = mint(emulator.client_url("chat"), "w", lifetime=-120)
+    status, reason = refused_upgrade(f"{base}/client/?hub=chat")
+    assert status == 401 and "access token" in reason
+    status, reason = refused_upgrade(f"{base}/client/?hub=chat&access_token={expired}")
+    assert status == 401 and "expired" in reason
+    status, reason = refused_upgrade(f"{base}/client/?hub=chat&id=never-negotiated&access_token={good}")
+    assert status == 404 and "negotiate" in reason
+    status, reason = refused_upgrade(f"{base}/elsewhere/?hub=chat&access_token={good}")
+    assert status == 404 and "/client" in reason
+    status, reason = refused_upgrade(f"{base}/client/?access_token={good}")
+    assert status == 400 and "hub" in reason
+    assert emulator.rest("GET", "/api/v1/health")[0] == 200
+
+
+def test_fragmented_messages_pings_and_a_client_close_follow_rfc_6455(emulator):
+    with websocket(emulator, "fragments", hub="plain") as ws:
+        # The handshake and then an invocation, each split over several continuation frames.
+        handshake = json.dumps({"protocol": "json", "version": 1}) + RS
+        ws.send(iter([handshake[:5], handshake[5:12], handshake[12:]]))
+        assert ws.recv(timeout=10) == "{}" + RS
+        ws.ping(b"are you there").wait(timeout=10)
+        invocation = json.dumps({"type": 1, "invocationId": "1", "target": "nobody", "arguments": ["x" * 5000]}) + RS
+        ws.send(iter([invocation[:1000], invocation[1000:4000], invocation[4000:]]))
+        completion = json.loads(ws.recv(timeout=10).rstrip(RS))
+        assert completion["type"] == 3 and completion["invocationId"] == "1" and "No upstream" in completion["error"]
+        connection = emulator.wait_for_connection("fragments")
+        ws.close()
+        assert ws.close_code == 1000
+    deadline = time.monotonic() + 10
+    while emulator.connections("fragments"):
+        assert time.monotonic() < deadline, f"{connection['connectionId']} outlived its close"
+        time.sleep(0.05)
 
 
 def test_handshake_errors_are_answered_then_closed(emulator):
@@ -295,10 +342,10 @@ def test_a_blocking_connect_upstream_can_refuse_a_client(upstream):
         try:
             connect(f"ws://127.0.0.1:{emulator.port}/client/?hub=chat&access_token={token}", open_timeout=10)
             raise AssertionError("the upstream refused mallory, so must the emulator")
-        except Exception as error:
-            # Hummingbird answers every refused WebSocket upgrade with 400 (the negotiate and
-            # HTTP transports carry the upstream's refusal as 403).
-            assert "rejected WebSocket connection" in str(error)
+        except websockets.exceptions.InvalidStatus as error:
+            # The refusal is an HTTP status with a JSON reason, as for the HTTP transports.
+            assert error.response.status_code == 403
+            assert "upstream refused" in json.loads(error.response.body)["message"]
         refused = upstream.wait_for(lambda r: r["headers"].get("x-asrs-event") == "connect" and r["headers"].get("x-asrs-user-id") == "mallory")
         assert refused["path"] == "/gate/connect"
     finally:

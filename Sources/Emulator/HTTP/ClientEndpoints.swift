@@ -76,13 +76,14 @@ enum ClientEndpoints {
         case .success(let opened): (connection, token) = opened
         case .failure(let error): return ErrorResponse.make(error)
         }
+        guard let outbox = connection.outbox else { return ErrorResponse.make(status: 500, "the connection has no queue") }
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var endError: String?
             do {
                 // An empty comment first, so the client sees the stream open at once.
                 try await writer.write(ByteBuffer(string: ":\r\n\r\n"))
-                loop: while let item = await connection.outbox.next() {
+                loop: while let item = await outbox.next() {
                     switch item {
                     case .frame(let bytes):
                         try await writer.write(event(bytes))
@@ -119,11 +120,12 @@ enum ClientEndpoints {
             }
         }
         let token = request.query("id") ?? ""
+        guard let outbox = connection.outbox else { return ErrorResponse.make(status: 400, "this connection is not a long polling one") }
         connection.touchReceived()
         // Wait for the first frame or the timeout; a frame taken just as the timeout fired is
         // still collected from the group, never lost.
         let waited: [Outbox.Item] = await withTaskGroup(of: Outbox.Item?.self) { group in
-            group.addTask { await connection.outbox.next() }
+            group.addTask { await outbox.next() }
             group.addTask {
                 try? await Task.sleep(for: pollTimeout)
                 return nil
@@ -136,7 +138,7 @@ enum ClientEndpoints {
         }
         var body = ByteBuffer()
         var finished = false
-        for item in waited + connection.outbox.drainQueued() {
+        for item in waited + outbox.drainQueued() {
             switch item {
             case .frame(let frame): body.writeImmutableBuffer(frame)
             case .finish(let closeFrame):

@@ -1,35 +1,12 @@
 import HTTPTypes
 import Hummingbird
-import HummingbirdWebSocket
-import Synchronization
 
-/// The request context of every emulator route: Hummingbird's, plus a slot that carries the
-/// connection opened while deciding a WebSocket upgrade to the handler that runs after it.
-struct EmulatorRequestContext: RequestContext, WebSocketRequestContext {
+/// The request context of every emulator route.
+struct EmulatorRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
-    let webSocket: WebSocketHandlerReference<Self>
-    let upgradedConnection: ConnectionSlot
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        webSocket = .init()
-        upgradedConnection = ConnectionSlot()
-    }
-}
-
-/// Holds one connection between two stages of a request.
-final class ConnectionSlot: Sendable {
-    private let value = Mutex<ClientConnection?>(nil)
-
-    func put(_ connection: ClientConnection) {
-        value.withLock { $0 = connection }
-    }
-
-    func take() -> ClientConnection? {
-        value.withLock { value in
-            defer { value = nil }
-            return value
-        }
     }
 }
 
@@ -55,11 +32,17 @@ enum ErrorResponse {
                              413: "PayloadTooLarge", 500: "InternalServerError"]
 
     static func make(status: Int, code: String? = nil, _ message: String) -> Response {
+        let (headers, body) = parts(status: status, code: code, message)
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// The headers and JSON body of an error, for a caller writing the response itself.
+    static func parts(status: Int, code: String? = nil, _ message: String) -> (HTTPFields, ByteBuffer) {
         let name = code ?? errorCodes[status] ?? "Error"
         let body = JSONCodec.encode(.map([HubPair(.string("code"), .string(name)), HubPair(.string("message"), .string(message))]))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         headers[HTTPField.Name("x-ms-error-code")!] = name
-        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return (headers, ByteBuffer(bytes: body))
     }
 
     static func make(_ error: HubServiceError) -> Response {

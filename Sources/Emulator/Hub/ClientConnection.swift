@@ -9,7 +9,15 @@ public enum TransportKind: String, Sendable, CaseIterable {
     case longPolling = "LongPolling"
 }
 
-/// One client connection: who it is, how it talks, and what waits to be sent to it.
+/// Where a connection's outgoing frames go.
+enum ConnectionOutput: Sendable {
+    /// Queued for the transport's requests to collect (Server-Sent Events, long polling).
+    case queued(Outbox)
+    /// Written to the WebSocket's channel on its event loop.
+    case webSocket(WebSocketOutput)
+}
+
+/// One client connection: who it is, how it talks, and where its frames go.
 public final class ClientConnection: Sendable {
     /// The public id (REST routes, upstream headers).
     public let id: String
@@ -25,21 +33,22 @@ public final class ClientConnection: Sendable {
     public let transport: TransportKind
     /// When the transport connected.
     public let connectedAt: Date
-    /// Frames waiting to be written.
-    public let outbox: Outbox
+    /// Where frames to the client go.
+    let output: ConnectionOutput
 
     private struct State {
         var protocolKind: HubProtocolKind?
         var lastReceived: ContinuousClock.Instant
         var lastSent: ContinuousClock.Instant
         var closed = false
+        var transportError: String?
     }
 
     private let state: Mutex<State>
     /// The frame decoder of an HTTP transport, kept between its POST requests.
     private let httpDecoder = Mutex<HubFrameDecoder?>(nil)
 
-    init(id: String, hub: String, userID: String?, claims: TokenClaims, clientQuery: String, transport: TransportKind, outboxLimit: Int) {
+    init(id: String, hub: String, userID: String?, claims: TokenClaims, clientQuery: String, transport: TransportKind, output: ConnectionOutput) {
         self.id = id
         self.hub = hub
         self.userID = userID
@@ -47,7 +56,7 @@ public final class ClientConnection: Sendable {
         self.clientQuery = clientQuery
         self.transport = transport
         self.connectedAt = Date()
-        self.outbox = Outbox(limit: outboxLimit)
+        self.output = output
         let now = ContinuousClock.now
         self.state = Mutex(State(lastReceived: now, lastSent: now))
     }
@@ -68,11 +77,30 @@ public final class ClientConnection: Sendable {
         state.withLock { $0.lastReceived = .now }
     }
 
-    /// Queues an encoded frame; false if the client was too slow (the caller closes it).
-    func send(_ frame: ByteBuffer) -> Bool {
-        guard outbox.enqueue(frame) else { return false }
-        state.withLock { $0.lastSent = .now }
-        return true
+    /// The queue an HTTP transport drains; nil for a WebSocket.
+    var outbox: Outbox? {
+        if case .queued(let outbox) = output { outbox } else { nil }
+    }
+
+    /// Notes that something was sent (keep-alive pings wait for a silence).
+    func noteSent(at now: ContinuousClock.Instant = .now) {
+        state.withLock { $0.lastSent = now }
+    }
+
+    /// Ends the output after what was already handed over, and `closeFrame` (a hub Close message).
+    func finishOutput(closeFrame: ByteBuffer?) {
+        switch output {
+        case .queued(let outbox): outbox.finish(closeFrame: closeFrame)
+        case .webSocket(let writer): writer.finish(closeFrame: closeFrame, binary: protocolKind?.isBinary == true)
+        }
+    }
+
+    /// Ends the output at once, dropping what still waits in a queue (the client is gone).
+    func abandonOutput() {
+        switch output {
+        case .queued(let outbox): outbox.abandon(closeFrame: nil)
+        case .webSocket(let writer): writer.finish(closeFrame: nil, binary: false)
+        }
     }
 
     /// The decoder holding what earlier POSTs left unfinished (a new one the first time).
@@ -84,6 +112,16 @@ public final class ClientConnection: Sendable {
     func keepHTTPDecoder(_ decoder: HubFrameDecoder) {
         httpDecoder.withLock { $0 = decoder }
     }
+
+    /// Records why the transport broke (the first reason is kept).
+    func noteTransportError(_ reason: String) {
+        state.withLock { state in
+            if state.transportError == nil { state.transportError = reason }
+        }
+    }
+
+    /// Why the transport broke, if it did.
+    var transportError: String? { state.withLock { $0.transportError } }
 
     /// Marks the connection closed; true the first time only.
     func markClosed() -> Bool {

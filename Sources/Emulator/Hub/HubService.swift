@@ -78,8 +78,9 @@ final class HubService: Sendable {
 
     /// Opens a connection for a transport request: checks the token, claims the negotiated id
     /// (or, for a WebSocket without `id`, makes one), and asks an upstream that handles the
-    /// blocking `connect` event.
-    func connect(hub: String?, id: String?, accessToken: String?, transport: TransportKind, query: String) async throws(HubServiceError) -> ClientConnection {
+    /// blocking `connect` event. A WebSocket brings its writer; the HTTP transports get a queue.
+    func connect(hub: String?, id: String?, accessToken: String?, transport: TransportKind, query: String,
+                 webSocket: WebSocketOutput? = nil) async throws(HubServiceError) -> ClientConnection {
         let hub = try Self.checkHub(hub)
         guard let accessToken else { throw .unauthorized("no access token: send 'Authorization: Bearer <token>' or access_token=<token>") }
         let claims: TokenClaims
@@ -95,7 +96,8 @@ final class HubService: Sendable {
             connectionID = Identifier.make()
         }
         let connection = ClientConnection(id: connectionID, hub: hub, userID: claims.userID, claims: claims, clientQuery: query,
-                                          transport: transport, outboxLimit: configuration.outboxLimit)
+                                          transport: transport,
+                                          output: webSocket.map { .webSocket($0) } ?? .queued(Outbox(limit: configuration.outboxLimit)))
         if let rule = UpstreamRule.firstMatch(in: configuration.upstream, hub: hub, category: .connections, event: "connect", explicitOnly: true) {
             let outcome = await callUpstream(rule, connection: connection, category: .connections, event: "connect", body: Array("{}".utf8), contentType: "application/json")
             guard case .response(let status, _) = outcome, (200..<300).contains(status) else {
@@ -185,7 +187,7 @@ final class HubService: Sendable {
     private func handshake(_ record: [UInt8], connection: ClientConnection, decoder: inout HubFrameDecoder) -> Bool {
         func refuse(_ error: String) -> Bool {
             let reply = JSONCodec.encode(.map([HubPair(.string("error"), .string(error))])) + [JSONHubProtocol.recordSeparator]
-            _ = connection.send(ByteBuffer(bytes: reply))
+            deliver(ByteBuffer(bytes: reply), to: connection)
             close(connection, error: nil, sendCloseMessage: false)
             return false
         }
@@ -202,7 +204,7 @@ final class HubService: Sendable {
         }
         connection.setProtocol(kind)
         decoder.kind = kind
-        _ = connection.send(ByteBuffer(bytes: Array("{}".utf8) + [JSONHubProtocol.recordSeparator]))
+        deliver(ByteBuffer(bytes: Array("{}".utf8) + [JSONHubProtocol.recordSeparator]), to: connection)
         return true
     }
 
@@ -286,14 +288,14 @@ final class HubService: Sendable {
     func close(_ connection: ClientConnection, error: String?, allowReconnect: Bool = false, sendCloseMessage: Bool = true) {
         registry.remove(connection)
         let frame = sendCloseMessage ? connection.protocolKind.map { ByteBuffer(bytes: $0.encodeFrame(.close(error: error, allowReconnect: allowReconnect))) } : nil
-        connection.outbox.finish(closeFrame: frame)
+        connection.finishOutput(closeFrame: frame)
         if let error { logger.debug("closing connection: \(error)", metadata: ["connection": "\(connection.id)"]) }
     }
 
     /// Called by the transport when the connection is over, whoever ended it.
     func transportEnded(_ connection: ClientConnection, error: String?) async {
         registry.remove(connection)
-        connection.outbox.abandon(closeFrame: nil)
+        connection.abandonOutput()
         guard connection.markClosed() else { return }
         guard connection.protocolKind != nil else { return }
         events.publish("disconnected", describe(connection) + (error.map { [("error", HubValue.string($0))] } ?? []))
@@ -309,14 +311,36 @@ final class HubService: Sendable {
     }
 
     /// Sends an invocation to many connections, encoding it once per protocol; returns how many
-    /// connections it was queued for.
+    /// connections it was handed to. WebSocket clients get it in one task per event loop, which
+    /// writes the same encoded frame to each of them and then flushes each once.
     @discardableResult
     func send(_ invocation: Invocation, to connections: [ClientConnection], hub: String) -> Int {
         let encoded = EncodedMessage(.invocation(invocation))
         var delivered = 0
+        var byEventLoop: [ObjectIdentifier: (loop: any EventLoop, connections: [(ClientConnection, WebSocketOutput, ByteBuffer)])] = [:]
+        let now = ContinuousClock.now
         for connection in connections {
             guard let kind = connection.protocolKind else { continue }
-            if deliver(encoded.frame(for: kind), to: connection) { delivered += 1 }
+            switch connection.output {
+            case .queued:
+                if deliver(encoded.frame(for: kind), to: connection) { delivered += 1 }
+            case .webSocket(let output):
+                guard !output.isFinished else { continue }
+                connection.noteSent(at: now)
+                byEventLoop[ObjectIdentifier(output.eventLoop), default: (output.eventLoop, [])].connections
+                    .append((connection, output, encoded.webSocketFrame(for: kind)))
+                delivered += 1
+            }
+        }
+        for (loop, batch) in byEventLoop.values {
+            loop.execute {
+                for (connection, output, frame) in batch { self.write(frame, to: connection, through: output) }
+                // Flushed in a task of its own: broadcasts that reached the event loop while
+                // this one was written go out in the same system call per client.
+                loop.execute {
+                    for (_, output, _) in batch { output.flush() }
+                }
+            }
         }
         registry.countOut(hub: hub, delivered)
         if events.hasSubscribers {
@@ -326,17 +350,46 @@ final class HubService: Sendable {
         return delivered
     }
 
-    /// Queues a frame; a client whose queue is full is dropped as too slow.
+    /// Hands a hub frame to one connection; a client that reads too slowly is dropped.
     @discardableResult
     private func deliver(_ frame: ByteBuffer, to connection: ClientConnection) -> Bool {
-        if connection.send(frame) { return true }
-        if !connection.isClosed, connection.outbox.queuedBytes > 0 {
-            logger.warning("dropping a client that reads too slowly", metadata: ["connection": "\(connection.id)"])
-            registry.remove(connection)
-            connection.outbox.abandon(closeFrame: connection.protocolKind.map { ByteBuffer(bytes: $0.encodeFrame(
-                .close(error: "The client did not read its messages fast enough.", allowReconnect: true))) })
+        switch connection.output {
+        case .queued(let outbox):
+            if outbox.enqueue(frame) {
+                connection.noteSent()
+                return true
+            }
+            if !connection.isClosed, outbox.queuedBytes > 0 {
+                logger.warning("dropping a client that reads too slowly", metadata: ["connection": "\(connection.id)"])
+                registry.remove(connection)
+                outbox.abandon(closeFrame: slowClientClose(connection).map { ByteBuffer(bytes: $0) })
+            }
+            return false
+        case .webSocket(let output):
+            guard !output.isFinished else { return false }
+            connection.noteSent()
+            let framed = WebSocketFrameBytes.message(frame, binary: connection.protocolKind?.isBinary == true)
+            output.eventLoop.execute {
+                self.write(framed, to: connection, through: output)
+                output.flush()
+            }
+            return true
         }
-        return false
+    }
+
+    /// On the connection's event loop: writes an encoded WebSocket frame; a client that fell
+    /// further behind than the outgoing limit is dropped with a Close message.
+    private func write(_ frame: ByteBuffer, to connection: ClientConnection, through output: WebSocketOutput) {
+        guard !output.write(frame) else { return }
+        logger.warning("dropping a client that reads too slowly", metadata: ["connection": "\(connection.id)"])
+        registry.remove(connection)
+        let hubClose = slowClientClose(connection).map { WebSocketFrameBytes.message(ByteBuffer(bytes: $0), binary: connection.protocolKind?.isBinary == true) }
+        output.beginClose(hubClose: hubClose, code: .policyViolation)
+    }
+
+    /// The Close message for a client dropped as too slow (it may reconnect).
+    private func slowClientClose(_ connection: ClientConnection) -> [UInt8]? {
+        connection.protocolKind?.encodeFrame(.close(error: "The client did not read its messages fast enough.", allowReconnect: true))
     }
 
     // MARK: Housekeeping

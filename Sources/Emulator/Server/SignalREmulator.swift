@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdWebSocket
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -51,11 +51,9 @@ public struct SignalREmulator: Sendable {
         ClientEndpoints.addRoutes(to: router, service: service)
         RESTAPI.addRoutes(to: router, service: service)
         IntrospectionEndpoints.addRoutes(to: router, service: service)
-        let webSocketRouter = Router(context: EmulatorRequestContext.self)
-        WebSocketTransport.addRoutes(to: webSocketRouter, service: service)
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: .init(ws: .init(maxFrameSize: configuration.maximumMessageSize))),
+            server: HTTPServerBuilder { responder in EmulatorChannel(responder: responder, service: service) },
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { _ in await ready.signal() },
             logger: logger

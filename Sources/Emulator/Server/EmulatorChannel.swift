@@ -1,0 +1,154 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+
+/// One accepted socket of the emulator: HTTP/1.1 (negotiate, the REST API, the HTTP
+/// transports, through Hummingbird's router), or the WebSocket transport when its first request
+/// asks for an upgrade on `/client`.
+///
+/// The emulator answers the upgrade itself rather than through HummingbirdWebSocket: there a
+/// WebSocket is served by tasks that live as long as the connection, which costs memory for
+/// every idle client and a task wake for every frame sent. Here an upgraded socket is handed to
+/// `WebSocketSessionHandler` and its frames are written on its event loop (`WebSocketOutput`).
+/// A refused upgrade is answered with the status and JSON reason the HTTP transports give.
+struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
+    /// How the first request of a socket was handled.
+    enum UpgradeResult: Sendable {
+        /// The socket is a WebSocket now; its handler serves it.
+        case webSocket
+        /// Plain HTTP: Hummingbird serves it.
+        case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        /// An upgrade that was refused, and why.
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HubServiceError)
+    }
+
+    /// The socket and the outcome of its first request.
+    struct Value: ServerChildChannelValue {
+        let upgradeResult: EventLoopFuture<UpgradeResult>
+        let channel: any Channel
+    }
+
+    /// The paths a WebSocket client connects on.
+    static let webSocketPaths: Set<String> = ["/client", "/client/"]
+
+    let responder: HTTPChannelHandler.Responder
+    let service: HubService
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let opened = NIOLoopBoundBox<ClientConnection?>(nil, eventLoop: channel.eventLoop)
+            let refusal = NIOLoopBoundBox<HubServiceError?>(nil, eventLoop: channel.eventLoop)
+            let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
+                maxFrameSize: service.configuration.maximumMessageSize,
+                enableAutomaticErrorHandling: false,
+                shouldUpgrade: { channel, head in
+                    let promise = channel.eventLoop.makePromise(of: Result<ClientConnection, HubServiceError>.self)
+                    promise.completeWithTask { await open(head, channel: channel) }
+                    return promise.futureResult.map { result -> HTTPHeaders? in
+                        switch result {
+                        case .success(let connection):
+                            opened.value = connection
+                            channel.closeFuture.whenComplete { _ in
+                                Task { await service.transportEnded(connection, error: connection.transportError) }
+                            }
+                            return HTTPHeaders()
+                        case .failure(let error):
+                            refusal.value = error
+                            return nil
+                        }
+                    }
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard let connection = opened.value, case .webSocket(let output) = connection.output else {
+                            throw ChannelError.inappropriateOperationForState
+                        }
+                        try startSession(connection, output: output, on: channel)
+                        return .webSocket
+                    }
+                }
+            )
+            let configuration = NIOTypedHTTPServerUpgradeConfiguration(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                        let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                        if let error = refusal.value { return .refused(asyncChannel, error) }
+                        return .notUpgraded(asyncChannel)
+                    }
+                }
+            )
+            var pipeline = NIOUpgradableHTTPServerPipelineConfiguration<UpgradeResult>(upgradeConfiguration: configuration)
+            pipeline.enablePipelining = false  // NIOAsyncChannel reads one request after another
+            pipeline.enableErrorHandling = false  // Hummingbird answers parse errors
+            pipeline.enableResponseHeaderValidation = false  // HTTPTypes validated them already
+            let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
+            return Value(upgradeResult: result, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.upgradeResult.get() {
+            case .webSocket:
+                // The handler in the pipeline serves the socket from here on; no task waits for it.
+                break
+            case .notUpgraded(let http):
+                await handleHTTP(asyncChannel: http, logger: logger)
+            case .refused(let http, let error):
+                await refuse(http, error)
+            }
+        } catch {
+            logger.debug("connection ended before its first request was answered", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Checks the upgrade request as the WebSocket transport's route: path, hub, token, id.
+    private func open(_ head: HTTPRequestHead, channel: any Channel) async -> Result<ClientConnection, HubServiceError> {
+        guard let requestHead = try? HTTPRequest(head, secure: false, splitCookie: false) else {
+            return .failure(.badRequest("the upgrade request is malformed"))
+        }
+        let request = Request(head: requestHead, body: .init(buffer: ByteBuffer()))
+        guard Self.webSocketPaths.contains(request.uri.path) else {
+            return .failure(.notFound("no WebSocket endpoint at \(request.uri.path); clients connect to /client/?hub=<hub>"))
+        }
+        do throws(HubServiceError) {
+            return .success(try await service.connect(hub: request.query("hub"), id: request.query("id"), accessToken: request.accessToken,
+                                                      transport: .webSockets, query: request.uri.query ?? "",
+                                                      webSocket: WebSocketOutput(eventLoop: channel.eventLoop)))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Adds the session handler, and the writer of already encoded frames in front of NIO's
+    /// frame encoder (which cannot be removed, and is then unused); bounds the bytes that may
+    /// wait for the client.
+    private func startSession(_ connection: ClientConnection, output: WebSocketOutput, on channel: any Channel) throws {
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(EncodedFrameWriter(output: output), position: .first)
+        let limit = service.configuration.outboxLimit
+        try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: .init(low: limit / 2, high: limit))
+        try pipeline.addHandler(WebSocketSessionHandler(connection: connection, output: output, service: service))
+    }
+
+    /// Answers a refused upgrade with its status and reason, then closes.
+    private func refuse(_ http: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, _ error: HubServiceError) async {
+        let (fields, body) = ErrorResponse.parts(status: error.status, error.reason)
+        var headers = fields
+        headers[.connection] = "close"
+        headers[.contentLength] = String(body.readableBytes)
+        try? await http.executeThenClose { _, outbound in
+            try await outbound.write(contentsOf: [.head(HTTPResponse(status: .init(code: error.status), headerFields: headers)), .body(body), .end(nil)])
+        }
+    }
+}
