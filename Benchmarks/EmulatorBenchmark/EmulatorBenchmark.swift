@@ -123,7 +123,11 @@ struct EmulatorBenchmark: AsyncParsableCommand {
         }
     }
 
-    static func source(_ index: Int) -> String { "127.0.0.\(2 + index / 20000)" }
+    /// The local address of client `index`: 1000 clients per 127.0.0.x. Fewer addresses would
+    /// fit in the ephemeral port range too, but the kernel's search for a free port on bind
+    /// slows down as an address's ports fill up (19,000 clients on one address took 28 s to
+    /// connect instead of 4.3).
+    static func source(_ index: Int) -> String { "127.0.0.\(2 + index / 1000)" }
 
     func payload() -> String { String(repeating: "x", count: messageSize) }
 

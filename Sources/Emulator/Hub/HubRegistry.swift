@@ -39,15 +39,26 @@ public final class HubRegistry: Sendable {
 
     static func key(_ hub: String) -> String { hub.lowercased() }
 
+    /// Changes one hub's tables in place and drops the hub when it is left empty. The hub is
+    /// taken out of the dictionary while `body` runs, so its tables are uniquely referenced and
+    /// are not copied: copying them on every change made each connect cost as much as the
+    /// number of connections already in the hub.
+    private static func update<Result>(_ hubName: String, in state: inout State, creating: Bool = false,
+                                       _ body: (inout HubState) -> Result) -> Result? {
+        let key = Self.key(hubName)
+        guard var hub = state.hubs.removeValue(forKey: key) ?? (creating ? HubState() : nil) else { return nil }
+        defer { if !hub.isEmpty { state.hubs[key] = hub } }
+        return body(&hub)
+    }
+
     // MARK: Connections
 
     func add(_ connection: ClientConnection) {
         state.withLock { state in
-            let key = Self.key(connection.hub)
-            var hub = state.hubs[key] ?? HubState()
-            hub.connections[connection.id] = connection
-            if let user = connection.userID { hub.connectionsByUser[user, default: []].insert(connection.id) }
-            state.hubs[key] = hub
+            Self.update(connection.hub, in: &state, creating: true) { hub in
+                hub.connections[connection.id] = connection
+                if let user = connection.userID { hub.connectionsByUser[user, default: []].insert(connection.id) }
+            }
         }
     }
 
@@ -55,18 +66,18 @@ public final class HubRegistry: Sendable {
     @discardableResult
     func remove(_ connection: ClientConnection) -> Bool {
         state.withLock { state in
-            let key = Self.key(connection.hub)
-            guard var hub = state.hubs[key], hub.connections.removeValue(forKey: connection.id) != nil else { return false }
-            if let user = connection.userID {
-                hub.connectionsByUser[user]?.remove(connection.id)
-                if hub.connectionsByUser[user]?.isEmpty == true { hub.connectionsByUser[user] = nil }
-            }
-            for group in hub.connectionGroups.removeValue(forKey: connection.id) ?? [] {
-                hub.groupConnections[group]?.remove(connection.id)
-                if hub.groupConnections[group]?.isEmpty == true { hub.groupConnections[group] = nil }
-            }
-            state.hubs[key] = hub.isEmpty ? nil : hub
-            return true
+            Self.update(connection.hub, in: &state) { hub in
+                guard hub.connections.removeValue(forKey: connection.id) != nil else { return false }
+                if let user = connection.userID {
+                    hub.connectionsByUser[user]?.remove(connection.id)
+                    if hub.connectionsByUser[user]?.isEmpty == true { hub.connectionsByUser[user] = nil }
+                }
+                for group in hub.connectionGroups.removeValue(forKey: connection.id) ?? [] {
+                    hub.groupConnections[group]?.remove(connection.id)
+                    if hub.groupConnections[group]?.isEmpty == true { hub.groupConnections[group] = nil }
+                }
+                return true
+            } ?? false
         }
     }
 
@@ -113,29 +124,29 @@ public final class HubRegistry: Sendable {
     /// Adds a connection to a group; false if the connection is not in the hub.
     func addConnection(_ id: String, toGroup group: String, hub: String) -> Bool {
         state.withLock { state in
-            let key = Self.key(hub)
-            guard var hub = state.hubs[key], hub.connections[id] != nil else { return false }
-            hub.groupConnections[group, default: []].insert(id)
-            hub.connectionGroups[id, default: []].insert(group)
-            state.hubs[key] = hub
-            return true
+            Self.update(hub, in: &state) { hub in
+                guard hub.connections[id] != nil else { return false }
+                hub.groupConnections[group, default: []].insert(id)
+                hub.connectionGroups[id, default: []].insert(group)
+                return true
+            } ?? false
         }
     }
 
     /// Removes a connection from a group; false if the connection is not in the hub.
     func removeConnection(_ id: String, fromGroup group: String?, hub: String) -> Bool {
         state.withLock { state in
-            let key = Self.key(hub)
-            guard var hub = state.hubs[key], hub.connections[id] != nil else { return false }
-            let groups = group.map { [$0] } ?? Array(hub.connectionGroups[id] ?? [])
-            for group in groups {
-                hub.groupConnections[group]?.remove(id)
-                if hub.groupConnections[group]?.isEmpty == true { hub.groupConnections[group] = nil }
-                hub.connectionGroups[id]?.remove(group)
-            }
-            if hub.connectionGroups[id]?.isEmpty == true { hub.connectionGroups[id] = nil }
-            state.hubs[key] = hub
-            return true
+            Self.update(hub, in: &state) { hub in
+                guard hub.connections[id] != nil else { return false }
+                let groups = group.map { [$0] } ?? Array(hub.connectionGroups[id] ?? [])
+                for group in groups {
+                    hub.groupConnections[group]?.remove(id)
+                    if hub.groupConnections[group]?.isEmpty == true { hub.groupConnections[group] = nil }
+                    hub.connectionGroups[id]?.remove(group)
+                }
+                if hub.connectionGroups[id]?.isEmpty == true { hub.connectionGroups[id] = nil }
+                return true
+            } ?? false
         }
     }
 
@@ -143,19 +154,18 @@ public final class HubRegistry: Sendable {
     /// current connections join, as the service documents.
     func addUser(_ user: String, toGroup group: String, hub: String, ttl: Int?, now: ContinuousClock.Instant = .now) {
         state.withLock { state in
-            let key = Self.key(hub)
-            var hub = state.hubs[key] ?? HubState()
-            if ttl == 0 {
-                for id in hub.connectionsByUser[user] ?? [] {
-                    hub.groupConnections[group, default: []].insert(id)
-                    hub.connectionGroups[id, default: []].insert(group)
+            Self.update(hub, in: &state, creating: true) { hub in
+                if ttl == 0 {
+                    for id in hub.connectionsByUser[user] ?? [] {
+                        hub.groupConnections[group, default: []].insert(id)
+                        hub.connectionGroups[id, default: []].insert(group)
+                    }
+                } else {
+                    let lifetime = ttl.map { Duration.seconds($0) } ?? Self.defaultMembership
+                    hub.userGroups[user, default: [:]][group] = now + lifetime
+                    hub.groupUsers[group, default: []].insert(user)
                 }
-            } else {
-                let lifetime = ttl.map { Duration.seconds($0) } ?? Self.defaultMembership
-                hub.userGroups[user, default: [:]][group] = now + lifetime
-                hub.groupUsers[group, default: []].insert(user)
             }
-            state.hubs[key] = hub.isEmpty ? nil : hub
         }
     }
 
@@ -163,23 +173,22 @@ public final class HubRegistry: Sendable {
     /// direct memberships of the user's connections.
     func removeUser(_ user: String, fromGroup group: String?, hub: String) {
         state.withLock { state in
-            let key = Self.key(hub)
-            guard var hub = state.hubs[key] else { return }
-            let groups = group.map { [$0] } ?? Array(Set(hub.userGroups[user]?.keys.map { $0 } ?? []).union(
-                (hub.connectionsByUser[user] ?? []).flatMap { hub.connectionGroups[$0] ?? [] }))
-            for group in groups {
-                hub.userGroups[user]?[group] = nil
-                hub.groupUsers[group]?.remove(user)
-                if hub.groupUsers[group]?.isEmpty == true { hub.groupUsers[group] = nil }
-                for id in hub.connectionsByUser[user] ?? [] {
-                    hub.groupConnections[group]?.remove(id)
-                    if hub.groupConnections[group]?.isEmpty == true { hub.groupConnections[group] = nil }
-                    hub.connectionGroups[id]?.remove(group)
-                    if hub.connectionGroups[id]?.isEmpty == true { hub.connectionGroups[id] = nil }
+            Self.update(hub, in: &state) { hub in
+                let groups = group.map { [$0] } ?? Array(Set(hub.userGroups[user]?.keys.map { $0 } ?? []).union(
+                    (hub.connectionsByUser[user] ?? []).flatMap { hub.connectionGroups[$0] ?? [] }))
+                for group in groups {
+                    hub.userGroups[user]?[group] = nil
+                    hub.groupUsers[group]?.remove(user)
+                    if hub.groupUsers[group]?.isEmpty == true { hub.groupUsers[group] = nil }
+                    for id in hub.connectionsByUser[user] ?? [] {
+                        hub.groupConnections[group]?.remove(id)
+                        if hub.groupConnections[group]?.isEmpty == true { hub.groupConnections[group] = nil }
+                        hub.connectionGroups[id]?.remove(group)
+                        if hub.connectionGroups[id]?.isEmpty == true { hub.connectionGroups[id] = nil }
+                    }
                 }
+                if hub.userGroups[user]?.isEmpty == true { hub.userGroups[user] = nil }
             }
-            if hub.userGroups[user]?.isEmpty == true { hub.userGroups[user] = nil }
-            state.hubs[key] = hub.isEmpty ? nil : hub
         }
     }
 
@@ -220,18 +229,18 @@ public final class HubRegistry: Sendable {
     /// Drops user memberships whose time is up, so they do not accumulate.
     func sweepExpired(now: ContinuousClock.Instant = .now) {
         state.withLock { state in
-            for (key, var hub) in state.hubs {
-                var changed = false
-                for (user, groups) in hub.userGroups {
-                    for (group, expiry) in groups where expiry <= now {
-                        hub.userGroups[user]?[group] = nil
-                        hub.groupUsers[group]?.remove(user)
-                        if hub.groupUsers[group]?.isEmpty == true { hub.groupUsers[group] = nil }
-                        changed = true
+            let expiring = state.hubs.filter { _, hub in hub.userGroups.values.contains { $0.values.contains { $0 <= now } } }.keys
+            for key in expiring {
+                Self.update(key, in: &state) { hub in
+                    for (user, groups) in hub.userGroups {
+                        for (group, expiry) in groups where expiry <= now {
+                            hub.userGroups[user]?[group] = nil
+                            hub.groupUsers[group]?.remove(user)
+                            if hub.groupUsers[group]?.isEmpty == true { hub.groupUsers[group] = nil }
+                        }
+                        if hub.userGroups[user]?.isEmpty == true { hub.userGroups[user] = nil }
                     }
-                    if hub.userGroups[user]?.isEmpty == true { hub.userGroups[user] = nil }
                 }
-                if changed { state.hubs[key] = hub.isEmpty ? nil : hub }
             }
         }
     }
