@@ -126,6 +126,19 @@ struct RegistryTests {
         #expect(sizes.hubs == 0 && sizes.connections == 0 && sizes.users == 0 && sizes.groups == 0 && sizes.userMemberships == 0)
     }
 
+    @Test("A refused change (an unknown connection) leaves the hub and its members as they were")
+    func refusedChanges() {
+        let registry = HubRegistry()
+        registry.add(connection("a", user: "ann"))
+        #expect(!registry.addConnection("ghost", toGroup: "g", hub: "chat"))
+        #expect(!registry.removeConnection("ghost", fromGroup: nil, hub: "chat"))
+        #expect(!registry.remove(connection("ghost", user: nil)))
+        registry.removeUser("nobody", fromGroup: nil, hub: "chat")
+        #expect(registry.connection("a", hub: "CHAT") != nil)
+        #expect(registry.userExists("ann", hub: "chat"))
+        #expect(registry.sizes.hubs == 1 && registry.sizes.connections == 1)
+    }
+
     @Test("Group members are direct members and connections of member users, less the excluded")
     func groupMembers() {
         let registry = HubRegistry()
