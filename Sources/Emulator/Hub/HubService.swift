@@ -31,6 +31,8 @@ final class HubService: Sendable {
     }
 
     private let pending = Mutex<[String: PendingConnection]>([:])
+    /// One flush coalescer per event loop that serves WebSocket clients.
+    private let coalescers = Mutex<[ObjectIdentifier: FlushCoalescer]>([:])
     /// Connections of the HTTP transports (Server-Sent Events, long polling), by the token in
     /// their `id` parameter: each of their requests names the connection again.
     private let httpConnections = Mutex<[String: ClientConnection]>([:])
@@ -312,7 +314,8 @@ final class HubService: Sendable {
 
     /// Sends an invocation to many connections, encoding it once per protocol; returns how many
     /// connections it was handed to. WebSocket clients get it in one task per event loop, which
-    /// writes the same encoded frame to each of them and then flushes each once.
+    /// writes the same encoded frame to each of them; their flush is left to the loop's
+    /// `FlushCoalescer`, so broadcasts in quick succession share a system call per client.
     @discardableResult
     func send(_ invocation: Invocation, to connections: [ClientConnection], hub: String) -> Int {
         let encoded = EncodedMessage(.invocation(invocation))
@@ -333,13 +336,13 @@ final class HubService: Sendable {
             }
         }
         for (loop, batch) in byEventLoop.values {
+            let coalescer = coalescer(for: loop)
             loop.execute {
-                for (connection, output, frame) in batch { self.write(frame, to: connection, through: output) }
-                // Flushed in a task of its own: broadcasts that reached the event loop while
-                // this one was written go out in the same system call per client.
-                loop.execute {
-                    for (_, output, _) in batch { output.flush() }
+                for (connection, output, frame) in batch {
+                    self.write(frame, to: connection, through: output)
+                    coalescer.needsFlush(output)
                 }
+                coalescer.scheduleFlush()
             }
         }
         registry.countOut(hub: hub, delivered)
@@ -348,6 +351,16 @@ final class HubService: Sendable {
                                           ("arguments", .array(invocation.arguments)), ("recipients", .int(Int64(delivered)))])
         }
         return delivered
+    }
+
+    /// The flush coalescer of an event loop, made the first time it is needed.
+    private func coalescer(for loop: any EventLoop) -> FlushCoalescer {
+        coalescers.withLock { coalescers in
+            if let existing = coalescers[ObjectIdentifier(loop)] { return existing }
+            let made = FlushCoalescer(eventLoop: loop)
+            coalescers[ObjectIdentifier(loop)] = made
+            return made
+        }
     }
 
     /// Hands a hub frame to one connection; a client that reads too slowly is dropped.

@@ -13,7 +13,8 @@ final class WebSocketOutput: @unchecked Sendable {
     /// Where the connection's writes happen; every method marked "on the event loop" runs here.
     let eventLoop: any EventLoop
 
-    // `@unchecked Sendable`: `state` is touched only on `eventLoop`; `finished` is atomic.
+    // `@unchecked Sendable`: `state` and `awaitsFlush` are touched only on `eventLoop`;
+    // `finished` is atomic.
 
     private enum State {
         /// The upgrade is still being answered; `closeRequested` if the service closed the
@@ -28,6 +29,8 @@ final class WebSocketOutput: @unchecked Sendable {
     }
 
     private var state = State.upgrading(closeRequested: false)
+    /// Whether a `FlushCoalescer` holds this output for its next flush (event loop only).
+    var awaitsFlush = false
     /// Set once the service finished the connection: later frames are refused on any thread.
     private let finished = Atomic<Bool>(false)
     /// How long a client has to answer a Close frame before the socket is closed anyway.
