@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "apphost", targets: ["AppHost"]),
         .executable(name: "emulator-benchmark", targets: ["EmulatorBenchmark"]),
         .executable(name: "supervisor-benchmark", targets: ["SupervisorBenchmark"]),
+        .executable(name: "loopback-ceiling", targets: ["LoopbackCeiling"]),
         .library(name: "Resources", targets: ["Resources"]),
         .library(name: "Supervisor", targets: ["Supervisor"]),
     ],
@@ -77,6 +78,13 @@ let package = Package(
             name: "SupervisorBenchmark",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/SupervisorBenchmark"
+        ),
+        // The floor under the fan-out figure: loopback TCP alone, writer and reader on these cores.
+        .target(name: "CEpoll", path: "Benchmarks/CEpoll"),
+        .executableTarget(
+            name: "LoopbackCeiling",
+            dependencies: ["CEpoll", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/LoopbackCeiling"
         ),
         // Load generator for the emulator (BENCHMARKS.md): fan-out, send-to-user, idle memory.
         .executableTarget(

@@ -57,6 +57,7 @@ struct EmulatorBenchmark: AsyncParsableCommand {
 
         let (emulator, server) = try EmulatorUnderTest.start(binary: binary, reaper: reaper)
         let fanOut = try await broadcast(to: emulator, http: http, group: group)
+        let lone = try await loneBroadcasts(to: emulator, http: http, group: group)
         let users = try await sendToUsers(emulator: emulator, http: http, group: group)
         server.stop()
 
@@ -69,6 +70,7 @@ struct EmulatorBenchmark: AsyncParsableCommand {
         }
         report("")
         report(String(format: "emulator broadcast: %.0f deliveries/s, p50 %.1f ms, p99 %.1f ms (%d samples)", fanOut.rate, fanOut.p50, fanOut.p99, fanOut.samples))
+        report(String(format: "emulator lone broadcasts (one every 50 ms): p50 %.2f ms, p99 %.2f ms (%d samples)", lone.p50, lone.p99, lone.samples))
         report(String(format: "emulator send-to-user: %.0f requests/s, %.0f deliveries/s", users.requests, users.deliveries))
         if let peer {
             report(String(format: "aiosignalr broadcast: %.0f deliveries/s, p50 %.1f ms, p99 %.1f ms", peer.rate, peer.p50, peer.p99))
@@ -197,6 +199,22 @@ struct EmulatorBenchmark: AsyncParsableCommand {
         }
         for channel in channels { try? await channel.close() }
         return result
+    }
+
+    /// Latency of broadcasts far apart (one every 50 ms, open loop): what a message costs when
+    /// nothing else is going on, which flush coalescing must not delay.
+    func loneBroadcasts(to emulator: EmulatorUnderTest, http: HTTPClient, group: EventLoopGroup) async throws -> (p50: Double, p99: Double, samples: Int) {
+        report("emulator: lone broadcasts …")
+        let stats = Stats()
+        let channels = try await connectClients(count: clients, port: emulator.port, stats: stats, group: group) { _ in emulator.clientPath }
+        let text = payload()
+        for number in 0..<100 {
+            stats.sent(number)
+            try await emulator.post("/api/v1/hubs/bench", body: ByteBuffer(string: #"{"target":"bench","arguments":[\#(number),"\#(text)"]}"#), http: http)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        for channel in channels { try? await channel.close() }
+        return stats.percentiles()
     }
 
     func sendToUsers(emulator: EmulatorUnderTest, http: HTTPClient, group: EventLoopGroup) async throws -> (requests: Double, deliveries: Double) {
