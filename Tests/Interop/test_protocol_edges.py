@@ -1,6 +1,7 @@
 """Tokens, REST bodies and routes, hostile frames, expiry and churn, against the real binary."""
 import base64
 import json
+import signal
 import socket
 import time
 import urllib.request
@@ -278,20 +279,27 @@ def test_keep_alive_pings_and_silent_clients_are_dropped():
         emulator.stop()
 
 
+def deaf_client(emulator, user, receive_buffer=None):
+    """A raw socket that upgrades, sends its handshake and then neither reads nor answers."""
+    deaf = socket.create_connection(("127.0.0.1", emulator.port))
+    if receive_buffer:
+        deaf.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    key = base64.b64encode(b"0123456789abcdef").decode()
+    token = emulator.client_token("chat", user)
+    deaf.sendall((f"GET /client/?hub=chat&access_token={token} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    handshake = (json.dumps({"protocol": "json", "version": 1}) + RS).encode()
+    mask = b"\x01\x02\x03\x04"
+    deaf.sendall(bytes([0x81, 0x80 | len(handshake)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(handshake)))
+    emulator.wait_for_connection(user)
+    return deaf
+
+
 def test_a_slow_reader_is_dropped_and_the_others_keep_receiving():
     emulator = Emulator(extra_args=["--outbox-limit", "65536"])
     try:
         # A client that finishes its handshake and then never reads, with a tiny receive buffer.
-        slow = socket.create_connection(("127.0.0.1", emulator.port))
-        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        key = base64.b64encode(b"0123456789abcdef").decode()
-        token = emulator.client_token("chat", "slow")
-        slow.sendall((f"GET /client/?hub=chat&access_token={token} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-        handshake = (json.dumps({"protocol": "json", "version": 1}) + RS).encode()
-        mask = b"\x01\x02\x03\x04"
-        slow.sendall(bytes([0x81, 0x80 | len(handshake)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(handshake)))
-        emulator.wait_for_connection("slow")
+        slow = deaf_client(emulator, "slow", receive_buffer=4096)
         with handshaken(emulator, "fast") as fast:
             payload = "y" * 32768
             for index in range(200):
@@ -369,5 +377,26 @@ def test_a_long_polling_client_that_stops_polling_is_ended(upstream):
         # The client never polls again: it is timed out, and its end is reported upstream.
         disconnected = upstream.wait_for(lambda r: r["headers"].get("x-asrs-event") == "disconnected" and r["headers"]["x-asrs-connection-id"] == connection_id, timeout=15)
         assert json.loads(disconnected["body"])["type"] == 11
+    finally:
+        emulator.stop()
+
+
+def test_stopping_the_emulator_closes_clients_with_a_reconnectable_close_message():
+    emulator = Emulator()
+    try:
+        ws = handshaken(emulator, "leaving")
+        deaf = deaf_client(emulator, "deaf")  # never answers the WebSocket Close
+        started = time.monotonic()
+        emulator.process.send_signal(signal.SIGTERM)
+        close = json.loads(ws.recv(timeout=10).rstrip(RS))
+        assert close["type"] == 7 and close["allowReconnect"] is True and "shutting down" in close["error"]
+        try:
+            ws.recv(timeout=10)
+            raise AssertionError("the WebSocket stayed open after the Close message")
+        except websockets.exceptions.ConnectionClosedOK:
+            pass
+        assert emulator.process.wait(timeout=10) == 0
+        assert time.monotonic() - started < 5, "a client that never answers the Close frame held the emulator up"
+        deaf.close()
     finally:
         emulator.stop()
