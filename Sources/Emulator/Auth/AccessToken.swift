@@ -136,18 +136,3 @@ public struct TokenClaims: Sendable, Equatable {
         }
     }
 }
-
-/// Base64url without padding, as JWTs use it.
-public enum Base64URL {
-    public static func encode(_ bytes: [UInt8]) -> String {
-        Base64.encode(bytes).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        guard !base64.contains("=") else { return nil }
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64).map(Array.init)
-    }
-}
