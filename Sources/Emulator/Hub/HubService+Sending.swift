@@ -1,0 +1,103 @@
+import NIOCore
+
+/// Sending to clients: one connection, or many with one encoding per protocol.
+extension HubService {
+    /// Sends one message to one connection (a completion, a ping).
+    func send(_ message: HubMessage, to connection: ClientConnection) {
+        guard let kind = connection.protocolKind else { return }
+        deliver(ByteBuffer(bytes: kind.encodeFrame(message)), to: connection)
+    }
+
+    /// Sends an invocation to many connections, encoding it once per protocol; returns how many
+    /// connections it was handed to. WebSocket clients get it in one task per event loop, which
+    /// writes the same encoded frame to each of them; their flush is left to the loop's
+    /// `FlushCoalescer`, so broadcasts in quick succession share a system call per client.
+    @discardableResult
+    func send(_ invocation: Invocation, to connections: [ClientConnection], hub: String) -> Int {
+        let encoded = EncodedMessage(.invocation(invocation))
+        var delivered = 0
+        var byEventLoop: [ObjectIdentifier: (loop: any EventLoop, connections: [(ClientConnection, WebSocketOutput, ByteBuffer)])] = [:]
+        let now = ContinuousClock.now
+        for connection in connections {
+            guard let kind = connection.protocolKind else { continue }
+            switch connection.output {
+            case .queued:
+                if deliver(encoded.frame(for: kind), to: connection) { delivered += 1 }
+            case .webSocket(let output):
+                guard !output.isFinished else { continue }
+                connection.noteSent(at: now)
+                byEventLoop[ObjectIdentifier(output.eventLoop), default: (output.eventLoop, [])].connections
+                    .append((connection, output, encoded.webSocketFrame(for: kind)))
+                delivered += 1
+            }
+        }
+        for (loop, batch) in byEventLoop.values {
+            let coalescer = coalescer(for: loop)
+            loop.execute {
+                for (connection, output, frame) in batch {
+                    self.write(frame, to: connection, through: output)
+                    coalescer.needsFlush(output)
+                }
+                coalescer.scheduleFlush()
+            }
+        }
+        registry.countOut(hub: hub, delivered)
+        if events.hasSubscribers {
+            events.publish("messageOut", [("hub", .string(hub)), ("target", .string(invocation.target)),
+                                          ("arguments", .array(invocation.arguments)), ("recipients", .int(Int64(delivered)))])
+        }
+        return delivered
+    }
+
+    /// The flush coalescer of an event loop, made the first time it is needed.
+    private func coalescer(for loop: any EventLoop) -> FlushCoalescer {
+        coalescers.withLock { coalescers in
+            if let existing = coalescers[ObjectIdentifier(loop)] { return existing }
+            let made = FlushCoalescer(eventLoop: loop)
+            coalescers[ObjectIdentifier(loop)] = made
+            return made
+        }
+    }
+
+    /// Hands a hub frame to one connection; a client that reads too slowly is dropped.
+    @discardableResult
+    func deliver(_ frame: ByteBuffer, to connection: ClientConnection) -> Bool {
+        switch connection.output {
+        case .queued(let outbox):
+            if outbox.enqueue(frame) {
+                connection.noteSent()
+                return true
+            }
+            if !connection.isClosed, outbox.queuedBytes > 0 {
+                logger.warning("dropping a client that reads too slowly", metadata: ["connection": "\(connection.id)"])
+                registry.remove(connection)
+                outbox.abandon(closeFrame: slowClientClose(connection).map { ByteBuffer(bytes: $0) })
+            }
+            return false
+        case .webSocket(let output):
+            guard !output.isFinished else { return false }
+            connection.noteSent()
+            let framed = WebSocketFrameBytes.message(frame, binary: connection.protocolKind?.isBinary == true)
+            output.eventLoop.execute {
+                self.write(framed, to: connection, through: output)
+                output.flush()
+            }
+            return true
+        }
+    }
+
+    /// On the connection's event loop: writes an encoded WebSocket frame; a client that fell
+    /// further behind than the outgoing limit is dropped with a Close message.
+    private func write(_ frame: ByteBuffer, to connection: ClientConnection, through output: WebSocketOutput) {
+        guard !output.write(frame) else { return }
+        logger.warning("dropping a client that reads too slowly", metadata: ["connection": "\(connection.id)"])
+        registry.remove(connection)
+        let hubClose = slowClientClose(connection).map { WebSocketFrameBytes.message(ByteBuffer(bytes: $0), binary: connection.protocolKind?.isBinary == true) }
+        output.beginClose(hubClose: hubClose, code: .policyViolation)
+    }
+
+    /// The Close message for a client dropped as too slow (it may reconnect).
+    private func slowClientClose(_ connection: ClientConnection) -> [UInt8]? {
+        connection.protocolKind?.encodeFrame(.close(error: "The client did not read its messages fast enough.", allowReconnect: true))
+    }
+}
