@@ -17,11 +17,12 @@ struct FlushCoalescerTests {
 
     /// Writes one broadcast frame to each client, as `HubService.send` does on the loop.
     private func broadcast(_ text: String, to clients: [(EmbeddedChannel, WebSocketOutput)], through coalescer: FlushCoalescer) {
+        let flushAtOnce = coalescer.beginBroadcast()
         for (_, output) in clients {
             _ = output.write(ByteBuffer(string: text))
-            coalescer.needsFlush(output)
+            coalescer.written(output, flushAtOnce: flushAtOnce)
         }
-        coalescer.scheduleFlush()
+        coalescer.endBroadcast()
     }
 
     private func sent(_ channel: EmbeddedChannel) throws -> [String] {

@@ -34,11 +34,12 @@ extension HubService {
         for (loop, batch) in byEventLoop.values {
             let coalescer = coalescer(for: loop)
             loop.execute {
+                let flushAtOnce = coalescer.beginBroadcast()
                 for (connection, output, frame) in batch {
                     self.write(frame, to: connection, through: output)
-                    coalescer.needsFlush(output)
+                    coalescer.written(output, flushAtOnce: flushAtOnce)
                 }
-                coalescer.scheduleFlush()
+                coalescer.endBroadcast()
             }
         }
         registry.countOut(hub: hub, delivered)

@@ -4,8 +4,8 @@ import NIOCore
 ///
 /// Every flush is a system call per client, and on loopback the sender's call also runs the
 /// receiver's network stack: sending several frames in one call costs little more than one.
-/// A broadcast after a quiet spell (no broadcast for `quietSpell`) is flushed at once, so a
-/// lone message is never delayed. While broadcasts keep coming, the clients are flushed
+/// A broadcast after a quiet spell (no broadcast for `quietSpell`) is flushed to each client as
+/// soon as it is written, so a lone message is never delayed. While broadcasts keep coming, the clients are flushed
 /// `window` after the first unflushed one, together with everything written meanwhile, the
 /// way TCP's Nagle algorithm or an output pipe's batching would: a frame then waits at most
 /// `window`, and the emulator delivers about a third more messages per second with a lower
@@ -28,26 +28,32 @@ final class FlushCoalescer: @unchecked Sendable {
         self.eventLoop = eventLoop
     }
 
-    /// On the event loop: `output` has frames written and not yet flushed.
-    func needsFlush(_ output: WebSocketOutput) {
-        guard !output.awaitsFlush else { return }
-        output.awaitsFlush = true
-        waiting.append(output)
-    }
-
-    /// On the event loop, after a broadcast's frames are written: schedules the flush, at once
-    /// (behind broadcasts already queued on the loop) after a quiet spell, else `window` from now.
-    func scheduleFlush() {
+    /// On the event loop, before a broadcast's frames are written; returns whether each client
+    /// is to be flushed as soon as its frame is written (after a quiet spell, so a lone message
+    /// waits for nothing) rather than in the coalesced flush.
+    func beginBroadcast() -> Bool {
         // The loop's clock, not the wall's, so the policy can be tested on an embedded loop.
         let now = eventLoop.now
         defer { lastBroadcast = now }
+        return now - lastBroadcast >= Self.quietSpell && !flushScheduled
+    }
+
+    /// On the event loop: a broadcast's frame was written to `output`.
+    func written(_ output: WebSocketOutput, flushAtOnce: Bool) {
+        if flushAtOnce {
+            output.flush()
+        } else if !output.awaitsFlush {
+            output.awaitsFlush = true
+            waiting.append(output)
+        }
+    }
+
+    /// On the event loop, after a broadcast's frames are written: the clients left waiting are
+    /// flushed `window` after the first of them.
+    func endBroadcast() {
         guard !flushScheduled, !waiting.isEmpty else { return }
         flushScheduled = true
-        if now - lastBroadcast >= Self.quietSpell {
-            eventLoop.execute { self.flush() }
-        } else {
-            eventLoop.scheduleTask(in: Self.window) { self.flush() }
-        }
+        eventLoop.scheduleTask(in: Self.window) { self.flush() }
     }
 
     private func flush() {
