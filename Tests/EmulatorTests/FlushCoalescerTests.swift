@@ -6,13 +6,19 @@ import Testing
 
 @Suite("Flush coalescing")
 struct FlushCoalescerTests {
-    /// A connected embedded channel whose output writes through `EncodedFrameWriter`.
-    private func client() throws -> (EmbeddedChannel, WebSocketOutput) {
-        let channel = EmbeddedChannel()
-        let output = WebSocketOutput(eventLoop: channel.embeddedEventLoop)
-        try channel.pipeline.syncOperations.addHandler(EncodedFrameWriter(output: output))
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
-        return (channel, output)
+    /// Two connected clients on one embedded event loop, each writing through
+    /// `EncodedFrameWriter`, and the loop's coalescer, after a second of silence.
+    private func clientsOnOneLoop() throws -> (EmbeddedEventLoop, FlushCoalescer, [(EmbeddedChannel, WebSocketOutput)]) {
+        let loop = EmbeddedEventLoop()
+        let clients = try (0..<2).map { _ in
+            let channel = EmbeddedChannel(loop: loop)
+            let output = WebSocketOutput(eventLoop: loop)
+            try channel.pipeline.syncOperations.addHandler(EncodedFrameWriter(output: output))
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+            return (channel, output)
+        }
+        loop.advanceTime(by: .seconds(1))
+        return (loop, FlushCoalescer(eventLoop: loop), clients)
     }
 
     /// Writes one broadcast frame to each client, as `HubService.send` does on the loop.
@@ -33,10 +39,7 @@ struct FlushCoalescerTests {
 
     @Test("A broadcast after a quiet spell is flushed at once")
     func quietSpellFlushesAtOnce() throws {
-        let clients = [try client(), try client()]
-        let loop = clients[0].0.embeddedEventLoop
-        let coalescer = FlushCoalescer(eventLoop: loop)
-        loop.advanceTime(by: .seconds(1))
+        let (loop, coalescer, clients) = try clientsOnOneLoop()
         broadcast("a", to: clients, through: coalescer)
         loop.run()
         #expect(try clients.map { try sent($0.0) } == [["a"], ["a"]])
@@ -44,10 +47,7 @@ struct FlushCoalescerTests {
 
     @Test("Broadcasts in quick succession wait for the window and leave in one flush")
     func burstsShareAFlush() throws {
-        let clients = [try client(), try client()]
-        let loop = clients[0].0.embeddedEventLoop
-        let coalescer = FlushCoalescer(eventLoop: loop)
-        loop.advanceTime(by: .seconds(1))
+        let (loop, coalescer, clients) = try clientsOnOneLoop()
         broadcast("a", to: clients, through: coalescer)
         loop.run()
         #expect(try clients.map { try sent($0.0) } == [["a"], ["a"]])

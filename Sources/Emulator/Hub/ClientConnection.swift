@@ -87,11 +87,17 @@ public final class ClientConnection: Sendable {
         state.withLock { $0.lastSent = now }
     }
 
+    /// A hub frame inside the WebSocket frame its protocol travels in: binary for MessagePack,
+    /// text otherwise (and before the handshake, whose replies are JSON).
+    func webSocketFrame(_ hubFrame: ByteBuffer) -> ByteBuffer {
+        WebSocketFrameBytes.message(hubFrame, binary: protocolKind?.isBinary == true)
+    }
+
     /// Ends the output after what was already handed over, and `closeFrame` (a hub Close message).
     func finishOutput(closeFrame: ByteBuffer?) {
         switch output {
         case .queued(let outbox): outbox.finish(closeFrame: closeFrame)
-        case .webSocket(let writer): writer.finish(closeFrame: closeFrame, binary: protocolKind?.isBinary == true)
+        case .webSocket(let writer): writer.finish(hubClose: closeFrame.map(webSocketFrame))
         }
     }
 
@@ -99,7 +105,7 @@ public final class ClientConnection: Sendable {
     func abandonOutput() {
         switch output {
         case .queued(let outbox): outbox.abandon(closeFrame: nil)
-        case .webSocket(let writer): writer.finish(closeFrame: nil, binary: false)
+        case .webSocket(let writer): writer.finish(hubClose: nil)
         }
     }
 

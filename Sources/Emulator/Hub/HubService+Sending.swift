@@ -69,16 +69,12 @@ extension HubService {
                 connection.noteSent()
                 return true
             }
-            if !connection.isClosed, outbox.queuedBytes > 0 {
-                logger.warning("dropping a client that reads too slowly", metadata: ["connection": "\(connection.id)"])
-                registry.remove(connection)
-                outbox.abandon(closeFrame: slowClientClose(connection).map { ByteBuffer(bytes: $0) })
-            }
+            if !connection.isClosed, outbox.queuedBytes > 0 { dropAsTooSlow(connection) }
             return false
         case .webSocket(let output):
             guard !output.isFinished else { return false }
             connection.noteSent()
-            let framed = WebSocketFrameBytes.message(frame, binary: connection.protocolKind?.isBinary == true)
+            let framed = connection.webSocketFrame(frame)
             output.eventLoop.execute {
                 self.write(framed, to: connection, through: output)
                 output.flush()
@@ -88,17 +84,23 @@ extension HubService {
     }
 
     /// On the connection's event loop: writes an encoded WebSocket frame; a client that fell
-    /// further behind than the outgoing limit is dropped with a Close message.
+    /// further behind than the outgoing limit is dropped.
     private func write(_ frame: ByteBuffer, to connection: ClientConnection, through output: WebSocketOutput) {
-        guard !output.write(frame) else { return }
-        logger.warning("dropping a client that reads too slowly", metadata: ["connection": "\(connection.id)"])
-        registry.remove(connection)
-        let hubClose = slowClientClose(connection).map { WebSocketFrameBytes.message(ByteBuffer(bytes: $0), binary: connection.protocolKind?.isBinary == true) }
-        output.beginClose(hubClose: hubClose, code: .policyViolation)
+        if !output.write(frame) { dropAsTooSlow(connection) }
     }
 
-    /// The Close message for a client dropped as too slow (it may reconnect).
-    private func slowClientClose(_ connection: ClientConnection) -> [UInt8]? {
-        connection.protocolKind?.encodeFrame(.close(error: "The client did not read its messages fast enough.", allowReconnect: true))
+    /// Drops a client whose outgoing bytes passed the limit: it leaves the registry and gets a
+    /// Close message that allows it to reconnect (a queue drops what waited; a WebSocket's
+    /// unsent bytes go first). For a WebSocket this runs on its event loop, where the limit is
+    /// noticed.
+    private func dropAsTooSlow(_ connection: ClientConnection) {
+        logger.warning("dropping a client that reads too slowly", metadata: ["connection": "\(connection.id)"])
+        registry.remove(connection)
+        let close = connection.protocolKind.map { ByteBuffer(bytes: $0.encodeFrame(
+            .close(error: "The client did not read its messages fast enough.", allowReconnect: true))) }
+        switch connection.output {
+        case .queued(let outbox): outbox.abandon(closeFrame: close)
+        case .webSocket(let output): output.beginClose(hubClose: close.map(connection.webSocketFrame), code: .policyViolation)
+        }
     }
 }

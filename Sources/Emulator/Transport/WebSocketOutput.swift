@@ -45,23 +45,10 @@ final class WebSocketOutput: @unchecked Sendable {
 
     // MARK: Any thread
 
-    /// Hands a hub frame (protocol bytes, not yet WebSocket-framed) to the event loop; false if
-    /// the connection is finished. `binary` picks the WebSocket opcode.
-    func enqueue(_ hubFrame: ByteBuffer, binary: Bool) -> Bool {
-        guard !isFinished else { return false }
-        let frame = WebSocketFrameBytes.message(hubFrame, binary: binary)
-        eventLoop.execute {
-            _ = self.write(frame)
-            self.flush()
-        }
-        return true
-    }
-
-    /// Ends the connection after what was handed over: the hub Close message (if any), then a
-    /// WebSocket Close frame. Only the first call counts.
-    func finish(closeFrame: ByteBuffer?, binary: Bool) {
+    /// Ends the connection after what was handed over: the hub Close message (if any, already
+    /// in its WebSocket frame), then a WebSocket Close frame. Only the first call counts.
+    func finish(hubClose: ByteBuffer?) {
         guard !finished.exchange(true, ordering: .relaxed) else { return }
-        let hubClose = closeFrame.map { WebSocketFrameBytes.message($0, binary: binary) }
         eventLoop.execute { self.beginClose(hubClose: hubClose, code: .normalClosure) }
     }
 
