@@ -10,6 +10,8 @@ actor ProcessController {
     private let log: ProcessLog
     /// Opened when the supervisor asks it to stop: no start and no restart after that.
     private let stopRequested = Latch()
+    /// Opened when `run()` returns: the final state is on the board and the output is drained.
+    private let finished = Latch()
     /// The running child, if any, and the latch its exit opens.
     private var current: (pid: pid_t, exited: Latch)?
     /// Set when the health monitor kills an unhealthy child, so its exit counts as a failure.
@@ -26,6 +28,7 @@ actor ProcessController {
 
     /// Runs the process until it ends for good or the supervisor stops it.
     func run() async {
+        defer { finished.open() }
         guard await waitForDependencies() else {
             board.set(name, .stopped)
             return
@@ -91,16 +94,19 @@ actor ProcessController {
         board.set(name, .stopped)
     }
 
-    /// Stops the process: SIGTERM to its group, SIGKILL after the shutdown timeout.
+    /// Stops the process: SIGTERM to its group, SIGKILL after the shutdown timeout. Returns once
+    /// the controller has recorded it as stopped, so whatever it depends on is stopped after it.
     func stop() async {
         stopRequested.open()
-        guard let (pid, exited) = current else { return }
-        board.set(name, .stopping)
-        ProcessControl.signalGroup(pid, SIGTERM)
-        if await exited.wait(atMost: specification.shutdownTimeout) { return }
-        environment.console.announce("\(name) did not stop within \(RestartTracker.describe(specification.shutdownTimeout)) of SIGTERM; sending SIGKILL")
-        ProcessControl.signalGroup(pid, SIGKILL)
-        await exited.wait()
+        if let (pid, exited) = current {
+            board.set(name, .stopping)
+            ProcessControl.signalGroup(pid, SIGTERM)
+            if await !exited.wait(atMost: specification.shutdownTimeout) {
+                environment.console.announce("\(name) did not stop within \(RestartTracker.describe(specification.shutdownTimeout)) of SIGTERM; sending SIGKILL")
+                ProcessControl.signalGroup(pid, SIGKILL)
+            }
+        }
+        await finished.wait()
     }
 
     /// Kills the process group at once, and starts nothing more.
