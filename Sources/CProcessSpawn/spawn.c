@@ -5,6 +5,8 @@
 #include <spawn.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <errno.h>
+#include <sys/prctl.h>
 
 // Swift cannot see the glibc extensions (posix_spawn_file_actions_addchdir_np and
 // addclosefrom_np) that make this safe without fork(2) in a multi-threaded process.
@@ -46,4 +48,8 @@ int apphost_spawn(const char *path, char *const argv[], char *const envp[], cons
 
 int apphost_pipe_cloexec(int descriptors[2]) {
     return pipe2(descriptors, O_CLOEXEC);
+}
+
+int apphost_become_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 ? 0 : errno;
 }

@@ -58,13 +58,16 @@ public final class Supervisor: Sendable {
             events(.ready(ReadinessReport(processes: order.map { ($0, entries[$0]!.state, entries[$0]!.readyAfter) },
                                     elapsed: startTime.duration(to: .now))))
         }
-        let environment = SupervisionEnvironment(board: board, console: console, orphanGuard: orphanGuard,
+        let processTree = ProcessTreeWatch(orphanGuard: orphanGuard, console: console, adoptsOrphans: configuration.adoptsOrphans)
+        let environment = SupervisionEnvironment(board: board, console: console, processTree: processTree,
                                                  probe: HealthProbe(client: client, timeout: configuration.healthSchedule.timeout),
                                                  configuration: configuration, startTime: startTime)
         let controllers = makeControllers(environment)
         let graceful = Latch()
         let immediate = Latch()
 
+        // What the apps left in groups of their own waits for as long as the slowest of them.
+        let stragglerTimeout = processes.map(\.shutdownTimeout).max() ?? .seconds(10)
         enum Finished { case controller, helper }
         await withTaskGroup(of: Finished.self) { group in
             for controller in controllers.values {
@@ -78,6 +81,10 @@ public final class Supervisor: Sendable {
                     if request == .immediate || graceful.isOpen { immediate.open() }
                     graceful.open()
                 }
+                return .helper
+            }
+            group.addTask {
+                await processTree.watch()
                 return .helper
             }
             group.addTask {
@@ -95,8 +102,13 @@ public final class Supervisor: Sendable {
             }
             var running = controllers.count
             while let finished = await group.next() {
-                if finished == .controller { running -= 1 }
-                if running == 0 { group.cancelAll() }
+                guard finished == .controller else { continue }
+                running -= 1
+                if running == 0 {
+                    // The shutdown listener still runs here, so a second Ctrl-C hurries this.
+                    await processTree.stopEscapedGroups(within: stragglerTimeout, hurry: immediate)
+                    group.cancelAll()
+                }
             }
         }
         await orphanGuard.finish()

@@ -16,6 +16,11 @@ public struct SupervisorConfiguration: Sendable {
     public var restartBackoff = RestartBackoff()
     /// Health check timing.
     public var healthSchedule = HealthSchedule()
+    /// Whether the supervisor's process becomes a child subreaper, so that a daemon whose parent
+    /// exits stays in its tree and is stopped with the rest. Turn it on only in a process whose
+    /// every child is supervised (as `apphost run`'s are): any other child would count as an
+    /// orphan, and be reaped and stopped.
+    public var adoptsOrphans = false
 
     /// A configuration with the usual limits.
     public init(style: LogStyle, logFolder: String? = nil) {
@@ -65,7 +70,7 @@ public struct SupervisorError: Error, Sendable, CustomStringConvertible {
 struct SupervisionEnvironment: Sendable {
     let board: StateBoard
     let console: LogMultiplexer
-    let orphanGuard: OrphanGuard
+    let processTree: ProcessTreeWatch
     let probe: HealthProbe
     let configuration: SupervisorConfiguration
     let startTime: ContinuousClock.Instant

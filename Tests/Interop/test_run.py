@@ -61,14 +61,30 @@ SPAWNER = textwrap.dedent("""\
       signalr:
         type: signalr
         mode: Serverless
+        shutdownTimeout: 1s
       spawner:
         type: project
         command: ["/bin/sh", "-c", "sleep 1000 & sleep 1001 & (sleep 1002 &) ; echo spawned; wait"]
         references: [signalr]
         restart: never
+        shutdownTimeout: 1s
       stubborn:
         type: project
         command: ["/bin/sh", "-c", "trap '' TERM; sleep 1003 & echo stubborn; wait"]
+        shutdownTimeout: 1s
+      daemons:
+        type: project
+        # Three ways out of the group: setsid under a living parent; setsid and double fork (the
+        # parent exits at once), still writing to apphost's pipe; and a double-forked daemon that
+        # ignores SIGTERM and writes nowhere, so only a sweep that saw its parent tells whose it is.
+        command:
+          - /bin/sh
+          - -c
+          - >-
+            setsid sleep 1004 &
+            setsid sh -c 'sleep 1005 &';
+            setsid sh -c "trap '' TERM; sleep 1006 & exit" >/dev/null 2>&1;
+            echo daemons; wait
         shutdownTimeout: 1s
     """)
 
@@ -80,9 +96,14 @@ def test_no_process_outlives_apphost(tmp_path, signal_number):
     run = AppHostRun(tmp_path, environment={"APPHOST_TEST_MARKER": marker})
     try:
         run.wait_for_line(lambda line: " is up in " in line)
-        # The emulator, two shells, four sleeps (one of them orphaned inside its group at once).
-        assert wait_until(lambda: len(living_processes_with("APPHOST_TEST_MARKER", marker)) >= 7, timeout=10), \
+        # The emulator, three shells, seven sleeps (one of them orphaned inside its group at once,
+        # three in groups of their own, two of those orphaned too).
+        assert wait_until(lambda: len(living_processes_with("APPHOST_TEST_MARKER", marker)) >= 11, timeout=10), \
             living_processes_with("APPHOST_TEST_MARKER", marker)
+        # Each escape is announced once apphost has put its group under the orphan guard.
+        announcement = "in a process group of its own; apphost will stop it at shutdown"
+        while sum(announcement in line for line in run.lines) < 3:
+            run.wait_for_line(lambda line: announcement in line)
         run.signal(signal_number)
         code = run.wait()
         if signal_number == signal.SIGKILL:
@@ -90,6 +111,8 @@ def test_no_process_outlives_apphost(tmp_path, signal_number):
         else:
             assert code == 0
             assert any(line.endswith("| stubborn did not stop within 1 s of SIGTERM; sending SIGKILL") for line in run.lines)
+            # Whether a sweep saw the third daemon's parent or not, it is gone: killed with the
+            # daemons project, or stopped with the stragglers at the end.
         gone = wait_until(lambda: not living_processes_with("APPHOST_TEST_MARKER", marker), timeout=2.0)
         assert gone, f"still alive 2 s after {signal_number.name}: {living_processes_with('APPHOST_TEST_MARKER', marker)}"
     finally:

@@ -67,10 +67,16 @@ final class Harness: Sendable {
 
     /// Waits until the output holds `line` (a child's own output has no event to wait on).
     func waitForOutput(_ line: String, timeout: Duration = .seconds(10)) async throws {
+        _ = try await waitForLine(timeout: timeout, "the line '\(line)'") { $0 == line }
+    }
+
+    /// Waits until a line of the output satisfies `matches`, and returns it.
+    func waitForLine(timeout: Duration = .seconds(10), _ what: String, _ matches: (String) -> Bool) async throws -> String {
         let deadline = ContinuousClock.now + timeout
-        while !outputLines.contains(line) {
+        while true {
+            if let line = outputLines.first(where: matches) { return line }
             guard ContinuousClock.now < deadline else {
-                Issue.record("timed out waiting for the line '\(line)'; output: \(outputLines)")
+                Issue.record("timed out waiting for \(what); output: \(outputLines)")
                 throw HarnessTimeout()
             }
             try await Task.sleep(for: .milliseconds(10))

@@ -67,6 +67,7 @@ struct RunCommand: AsyncParsableCommand {
         let logFolder = plan.file.stateFolder.appendingPathComponent("logs").path
         var configuration = SupervisorConfiguration(style: style, logFolder: logFolder)
         configuration.secrets = plan.secrets
+        configuration.adoptsOrphans = true
         let supervisor: Supervisor
         do { supervisor = try Supervisor(processes: specifications, configuration: configuration) } catch {
             throw CommandFailure.userError("error: \(error)")

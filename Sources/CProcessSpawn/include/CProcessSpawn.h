@@ -15,4 +15,9 @@ int apphost_spawn(const char *path, char *const argv[], char *const envp[], cons
 /// pipe2(2) with O_CLOEXEC on both ends (also a GNU extension Swift cannot see).
 int apphost_pipe_cloexec(int descriptors[2]);
 
+/// Makes the calling process a child subreaper (prctl(2) PR_SET_CHILD_SUBREAPER, which Swift
+/// cannot call because prctl is variadic): orphaned descendants are re-parented to it instead of
+/// to init, so they stay in its process tree. Returns 0, or an errno value.
+int apphost_become_subreaper(void);
+
 #endif

@@ -38,13 +38,12 @@ actor ProcessController {
             board.set(name, .starting)
             let launched: LaunchedProcess
             do {
-                launched = try ProcessLauncher.launch(specification)
+                launched = try environment.processTree.launch(specification)
             } catch {
                 board.set(name, .failedToStart(error.description))
                 environment.console.announce("\(name) failed to start: \(error.description)")
                 return
             }
-            environment.orphanGuard.adopt(launched.pid)
             let exited = Latch()
             current = (launched.pid, exited)
             killedAsUnhealthy = false
@@ -56,7 +55,8 @@ actor ProcessController {
             let status = await superviseUntilExit(pid: launched.pid, started: started)
             // Whatever the process left behind in its group goes with it.
             ProcessControl.signalGroup(launched.pid, SIGKILL)
-            environment.orphanGuard.release(launched.pid)
+            environment.processTree.signalEscapedGroups(of: name, SIGKILL)
+            environment.processTree.ended(launched.pid)
             current = nil
             exited.open()
             for latch in drained { _ = await latch.wait(atMost: .seconds(2)) }
@@ -101,18 +101,23 @@ actor ProcessController {
         if let (pid, exited) = current {
             board.set(name, .stopping)
             ProcessControl.signalGroup(pid, SIGTERM)
+            environment.processTree.signalEscapedGroups(of: name, SIGTERM)
             if await !exited.wait(atMost: specification.shutdownTimeout) {
                 environment.console.announce("\(name) did not stop within \(RestartTracker.describe(specification.shutdownTimeout)) of SIGTERM; sending SIGKILL")
                 ProcessControl.signalGroup(pid, SIGKILL)
+                environment.processTree.signalEscapedGroups(of: name, SIGKILL)
             }
         }
         await finished.wait()
     }
 
-    /// Kills the process group at once, and starts nothing more.
+    /// Kills the process group (and the groups it started) at once, and starts nothing more.
     func kill() {
         stopRequested.open()
-        if let (pid, _) = current { ProcessControl.signalGroup(pid, SIGKILL) }
+        if let (pid, _) = current {
+            ProcessControl.signalGroup(pid, SIGKILL)
+            environment.processTree.signalEscapedGroups(of: name, SIGKILL)
+        }
     }
 
     /// Waits for the child to exit while its health monitor runs beside it.

@@ -9,7 +9,8 @@ import Foundation
 /// SIGKILL to the groups still listed and exits. It runs in a process group of its own and
 /// ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT, so Ctrl-C in the terminal does not end it first.
 final class OrphanGuard: Sendable {
-    private let pid: pid_t
+    /// The guard's own process id.
+    let pid: pid_t
     private let channel: Int32
 
     /// The guard's shell program.
