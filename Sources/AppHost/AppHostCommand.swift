@@ -15,7 +15,7 @@ struct AppHostCommand: AsyncParsableCommand {
 
             Exit codes: 0 success, 1 a problem in the model or the command line, 2 a failure at run time.
             """,
-        subcommands: [RunCommand.self, ValidateCommand.self, EnvCommand.self, PublishCommand.self, EmulatorCommand.self]
+        subcommands: [InitCommand.self, RunCommand.self, ValidateCommand.self, EnvCommand.self, PublishCommand.self, EmulatorCommand.self]
     )
 
     /// Parses the command line and runs the command, mapping every failure to the exit codes

@@ -1,7 +1,9 @@
-"""`apphost run` end to end: the top-level apphost.yaml brings up the serverless chat, real
-clients chat through it, and no process survives apphost — after Ctrl-C, SIGTERM or SIGKILL."""
+"""`apphost run` end to end: the top-level apphost.yaml, and an application `apphost init` just
+made, bring up the serverless chat, real clients chat through it, and no process survives
+apphost — after Ctrl-C, SIGTERM or SIGKILL."""
 import json
 import signal
+import subprocess
 import textwrap
 import urllib.request
 import uuid
@@ -9,13 +11,18 @@ import uuid
 import pytest
 
 from apphost_run import AppHostRun, living_processes_with, wait_until
-from conftest import REPOSITORY
+from conftest import REPOSITORY, apphost_binary
 from test_clients import SignalRCoreClient
 
 
-def test_the_sample_chat_runs_end_to_end_and_ctrl_c_stops_everything():
+@pytest.mark.parametrize("source", ["top-level", "init"])
+def test_the_sample_chat_runs_end_to_end_and_ctrl_c_stops_everything(tmp_path, source):
+    folder = REPOSITORY
+    if source == "init":
+        folder = tmp_path / "chat"
+        subprocess.run([apphost_binary(), "init", str(folder)], check=True, capture_output=True)
     marker = uuid.uuid4().hex
-    run = AppHostRun(REPOSITORY, environment={"APPHOST_TEST_MARKER": marker})
+    run = AppHostRun(folder, environment={"APPHOST_TEST_MARKER": marker})
     clients = []
     try:
         summary = run.wait_for_line(lambda line: "open http://localhost:" in line)
@@ -45,8 +52,9 @@ def test_the_sample_chat_runs_end_to_end_and_ctrl_c_stops_everything():
         assert run.wait() == 0
         assert wait_until(lambda: not living_processes_with("APPHOST_TEST_MARKER", marker), timeout=2.0)
         assert "apphost | everything stopped" in run.lines
-        # The access key never reaches the screen.
+        # The access key never reaches the screen, nor git: .apphost/ ignores itself.
         assert any("AccessKey=***" in line for line in run.lines)
+        assert (folder / ".apphost" / ".gitignore").read_text().endswith("\n*\n")
         # The emulator closed the clients when it stopped.
         assert all(client.closed.wait(10) for client in clients)
     finally:

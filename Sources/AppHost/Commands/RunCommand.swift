@@ -64,6 +64,8 @@ struct RunCommand: AsyncParsableCommand {
     private func supervise(_ specifications: [ProcessSpecification], plan: ProcessPlan) async throws {
         let environment = ProcessInfo.processInfo.environment
         let style = LogStyle(color: LogStyle.colorWanted(noColorFlag: noColor, environment: environment), timestamps: timestamps)
+        // Logs hold whatever the apps print, so their folder is kept out of git like the keys.
+        try? AccessKeyStore.prepareStateFolder(plan.file.stateFolder)
         let logFolder = plan.file.stateFolder.appendingPathComponent("logs").path
         var configuration = SupervisorConfiguration(style: style, logFolder: logFolder)
         configuration.secrets = plan.secrets

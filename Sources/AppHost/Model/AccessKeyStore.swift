@@ -21,7 +21,7 @@ struct AccessKeyStore: AccessKeyProvider {
                 return key
             }
         }
-        try createFolder(stateFolder)
+        try Self.prepareStateFolder(stateFolder)
         try createFolder(keysFolder)
         let key = Self.generateKey()
         try write(key, to: file)
@@ -35,11 +35,23 @@ struct AccessKeyStore: AccessKeyProvider {
         return Data(bytes).base64EncodedString()
     }
 
-    private func createFolder(_ folder: URL) throws {
+    /// Creates `.apphost/` (mode 0700) if needed, with a `.gitignore` that keeps all of it, keys
+    /// and logs, out of git, as `.pytest_cache/` and `.build/` do for their tools.
+    static func prepareStateFolder(_ folder: URL) throws {
+        try createFolder(folder)
+        let ignore = folder.appendingPathComponent(".gitignore").path
+        guard !FileManager.default.fileExists(atPath: ignore) else { return }
+        let text = "# apphost's own state: access keys and logs. Never commit it.\n*\n"
+        _ = FileManager.default.createFile(atPath: ignore, contents: Data(text.utf8), attributes: [.posixPermissions: 0o644])
+    }
+
+    private static func createFolder(_ folder: URL) throws {
         if mkdir(folder.path, 0o700) != 0 && errno != EEXIST {
             throw KeyStoreError(path: folder.path, reason: String(cString: strerror(errno)))
         }
     }
+
+    private func createFolder(_ folder: URL) throws { try Self.createFolder(folder) }
 
     /// Writes through a private temporary file and renames it, so no reader ever sees a partial
     /// key and the file never exists with a wider mode.
