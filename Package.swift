@@ -62,6 +62,18 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The dashboard `apphost run` serves: resources, logs and each emulator's hubs, live.
+        // Knows nothing of apphost.yaml or of processes: the command line feeds it.
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The `apphost` command line: wires the libraries to the file system and the terminal.
         .executableTarget(
             name: "AppHost",
@@ -69,6 +81,7 @@ let package = Package(
                 "Resources",
                 "Emulator",
                 "Supervisor",
+                "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -109,5 +122,13 @@ let package = Package(
         ]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
         .testTarget(name: "AppHostTests", dependencies: ["AppHost", "Resources"]),
+        .testTarget(name: "DashboardTests", dependencies: [
+            "Dashboard",
+            "Emulator",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
     ]
 )

@@ -62,7 +62,7 @@ public final class Supervisor: Sendable {
         let environment = SupervisionEnvironment(board: board, console: console, processTree: processTree,
                                                  probe: HealthProbe(client: client, timeout: configuration.healthSchedule.timeout),
                                                  configuration: configuration, startTime: startTime)
-        let controllers = makeControllers(environment)
+        let controllers = makeControllers(environment, events: events)
         let graceful = Latch()
         let immediate = Latch()
 
@@ -118,15 +118,23 @@ public final class Supervisor: Sendable {
         return .allEnded(allSucceeded: states.allSatisfy { $0 == .exited(.exited(0)) })
     }
 
-    private func makeControllers(_ environment: SupervisionEnvironment) -> [String: ProcessController] {
+    private func makeControllers(_ environment: SupervisionEnvironment,
+                                 events: @escaping @Sendable (SupervisorEvent) -> Void) -> [String: ProcessController] {
         var controllers: [String: ProcessController] = [:]
         for (index, process) in processes.enumerated() {
             let file = configuration.logFolder.flatMap {
                 LogFile(path: ($0 as NSString).appendingPathComponent("\(process.name).log"), limit: configuration.logFileLimit)
             }
+            let name = process.name
+            var observer: (@Sendable (String, Bool) -> Void)?
+            if configuration.reportsOutput {
+                observer = { @Sendable text, isError in events(.output(name, text: text, isError: isError)) }
+            }
             let log = ProcessLog(name: process.name, index: index, terminal: console, file: file,
-                                 redactor: Redactor(secrets: configuration.secrets), maximumLineLength: configuration.maximumLineLength)
-            controllers[process.name] = ProcessController(specification: process, environment: environment, log: log)
+                                 redactor: Redactor(secrets: configuration.secrets), maximumLineLength: configuration.maximumLineLength,
+                                 observer: observer)
+            controllers[process.name] = ProcessController(specification: process, environment: environment, log: log,
+                                                          launched: { events(.launched(name, pid: $0)) })
         }
         return controllers
     }

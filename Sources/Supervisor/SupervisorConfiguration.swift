@@ -21,6 +21,9 @@ public struct SupervisorConfiguration: Sendable {
     /// every child is supervised (as `apphost run`'s are): any other child would count as an
     /// orphan, and be reaped and stopped.
     public var adoptsOrphans = false
+    /// Whether every line the processes write is also reported as a ``SupervisorEvent/output(_:text:isError:)``
+    /// event (for a dashboard); off, the lines only go to the terminal and the log files.
+    public var reportsOutput = false
 
     /// A configuration with the usual limits.
     public init(style: LogStyle, logFolder: String? = nil) {
@@ -59,6 +62,10 @@ public enum SupervisorEvent: Sendable {
     case stateChanged(String, ResourceState)
     /// Every process is running (or has exited successfully), for the first time.
     case ready(ReadinessReport)
+    /// A process was started (or started again) with this pid.
+    case launched(String, pid: Int32)
+    /// A line a process wrote, secrets masked; only with ``SupervisorConfiguration/reportsOutput``.
+    case output(String, text: String, isError: Bool)
 }
 
 /// A specification the supervisor cannot run.

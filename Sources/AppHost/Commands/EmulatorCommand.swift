@@ -71,7 +71,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         if !hosts.isEmpty { configuration.hosts = hosts }
         configuration.port = port
         configuration.upstream = upstreamTemplates.map { UpstreamRule(urlTemplate: $0) } + (try loadUpstreamConfig())
-        configuration.introspectionToken = introspectionToken
+        configuration.introspectionToken = introspectionToken ?? Self.introspectionTokenFromEnvironment
         configuration.maximumMessageSize = maxMessageSize
         configuration.outboxLimit = outboxLimit
         configuration.keepAliveInterval = .milliseconds(Int64(keepAliveInterval * 1000))
@@ -97,6 +97,11 @@ struct EmulatorCommand: AsyncParsableCommand {
             }
             throw CommandFailure.runtimeFailure("error: the emulator cannot serve on port \(chosenPort): \(error)")
         }
+    }
+
+    /// The introspection token `apphost run` hands over in the environment, for its dashboard.
+    private static var introspectionTokenFromEnvironment: String? {
+        ProcessInfo.processInfo.environment[ProcessPlan.introspectionTokenVariable].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The key `apphost run` hands over in the environment, where other users cannot read it.

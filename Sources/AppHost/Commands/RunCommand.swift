@@ -35,6 +35,18 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Start every line with the time of day.")
     var timestamps = false
 
+    @Option(help: "The dashboard's port: 18888 unless given (or a free one when 18888 is taken); 0 picks a free one.")
+    var dashboardPort: Int?
+
+    @Flag(help: "Do not serve the dashboard.")
+    var noDashboard = false
+
+    func validate() throws {
+        if let dashboardPort, !(0...65535).contains(dashboardPort) {
+            throw ValidationError("--dashboard-port must be between 0 and 65535 (0 picks a free port), not \(dashboardPort)")
+        }
+    }
+
     func run() async throws {
         let (file, model) = try model.loadModel()
         var allocator = SystemPortAllocator()
@@ -44,8 +56,9 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure.runtimeFailure("error: \(error)")
         }
-        let plan = ProcessPlan(file: file, application: application, executable: Self.executablePath,
+        var plan = ProcessPlan(file: file, application: application, executable: Self.executablePath,
                                baseEnvironment: ProcessInfo.processInfo.environment)
+        if !noDashboard { plan.introspectionToken = DashboardLaunch.randomToken() }
         let problems = Preflight(plan: plan).problems()
         if !problems.isEmpty {
             Console.report(problems)
@@ -58,10 +71,13 @@ struct RunCommand: AsyncParsableCommand {
         guard !specifications.isEmpty else {
             throw CommandFailure.userError("error: \(file.path) has nothing to run (no emulated SignalR resource and no project)")
         }
-        try await supervise(specifications, plan: plan)
+        let dashboard = try plan.introspectionToken.map { token throws(CommandFailure) in
+            try DashboardLaunch(plan: plan, requestedPort: dashboardPort, introspectionToken: token)
+        }
+        try await supervise(specifications, plan: plan, dashboard: dashboard)
     }
 
-    private func supervise(_ specifications: [ProcessSpecification], plan: ProcessPlan) async throws {
+    private func supervise(_ specifications: [ProcessSpecification], plan: ProcessPlan, dashboard: DashboardLaunch?) async throws {
         let environment = ProcessInfo.processInfo.environment
         let style = LogStyle(color: LogStyle.colorWanted(noColorFlag: noColor, environment: environment), timestamps: timestamps)
         // Logs hold whatever the apps print, so their folder is kept out of git like the keys.
@@ -70,6 +86,7 @@ struct RunCommand: AsyncParsableCommand {
         var configuration = SupervisorConfiguration(style: style, logFolder: logFolder)
         configuration.secrets = plan.secrets
         configuration.adoptsOrphans = true
+        configuration.reportsOutput = dashboard != nil
         let supervisor: Supervisor
         do { supervisor = try Supervisor(processes: specifications, configuration: configuration) } catch {
             throw CommandFailure.userError("error: \(error)")
@@ -85,8 +102,17 @@ struct RunCommand: AsyncParsableCommand {
         console.announce("starting \(plan.application.model.name) from \(plan.file.path): \(specifications.map(\.name).joined(separator: ", "))")
         let outcome: SupervisionOutcome
         do {
-            outcome = try await supervisor.run(shutdownRequests: signals.requests) { event in
-                if case .ready(let report) = event { console.announce(summary.text(report)) }
+            outcome = try await withThrowingTaskGroup(of: Void.self) { group in
+                if let dashboard { group.addTask { await dashboard.run(console: console) } }
+                defer {
+                    // Pages' streams end first, so the server's stop does not wait on them.
+                    dashboard?.feed.state.finish()
+                    group.cancelAll()
+                }
+                return try await supervisor.run(shutdownRequests: signals.requests) { event in
+                    dashboard?.feed.apply(event)
+                    if case .ready(let report) = event { console.announce(summary.text(report)) }
+                }
             }
         } catch {
             throw CommandFailure.runtimeFailure("error: \(error)")

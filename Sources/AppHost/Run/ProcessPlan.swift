@@ -13,10 +13,15 @@ struct ProcessPlan {
     let executable: String
     /// The environment apphost runs in; every child inherits it.
     let baseEnvironment: [String: String]
+    /// The token the emulators' introspection (`/_apphost/…`) answers to, for the dashboard;
+    /// nil leaves introspection off.
+    var introspectionToken: String?
 
     /// The variable that hands an emulator its access key (not the command line, which other
     /// users of the machine can read in `ps`).
     static let accessKeyVariable = "APPHOST_EMULATOR_ACCESS_KEY"
+    /// The variable that hands an emulator its introspection token, for the same reason.
+    static let introspectionTokenVariable = "APPHOST_EMULATOR_INTROSPECTION_TOKEN"
 
     /// Every process to supervise, in file order. Writes each emulator's upstream settings to
     /// `.apphost/run/<name>.upstream.json`.
@@ -62,6 +67,7 @@ struct ProcessPlan {
         }
         var environment = baseEnvironment
         environment[Self.accessKeyVariable] = application.accessKeys[resource.name]
+        environment[Self.introspectionTokenVariable] = introspectionToken
         return ProcessSpecification(name: resource.name, command: command, environment: environment,
                                     workingDirectory: file.folder.path, restart: .onFailure,
                                     healthCheck: .http(port: port, path: "/api/health"),

@@ -25,7 +25,7 @@ public enum LoopbackSocket {
     }
 
     /// Whether this machine has IPv6 loopback (containers often do not).
-    static func ipv6Available() -> Bool {
+    public static func ipv6Available() -> Bool {
         var address = sockaddr_in6()
         address.sin6_family = sa_family_t(AF_INET6)
         address.sin6_addr = in6addr_loopback

@@ -17,7 +17,12 @@ actor ProcessController {
     /// Set when the health monitor kills an unhealthy child, so its exit counts as a failure.
     private var killedAsUnhealthy = false
 
-    init(specification: ProcessSpecification, environment: SupervisionEnvironment, log: ProcessLog) {
+    /// Told the pid of each start.
+    private let launched: @Sendable (pid_t) -> Void
+
+    init(specification: ProcessSpecification, environment: SupervisionEnvironment, log: ProcessLog,
+         launched: @escaping @Sendable (pid_t) -> Void = { _ in }) {
+        self.launched = launched
         self.specification = specification
         self.environment = environment
         self.log = log
@@ -51,6 +56,7 @@ actor ProcessController {
             let drained = [log.startPump(launched.standardOutput, stream: .output),
                            log.startPump(launched.standardError, stream: .error)]
             environment.console.announce("\(name) started (pid \(launched.pid))")
+            self.launched(launched.pid)
 
             let status = await superviseUntilExit(pid: launched.pid, started: started)
             // Whatever the process left behind in its group goes with it.

@@ -1,0 +1,64 @@
+import Dashboard
+import Foundation
+import Resources
+import Supervisor
+
+/// Keeps the dashboard's picture of a run up to date: the resources as apphost.yaml describes
+/// them (variables masked), then every state change, start and line the supervisor reports.
+struct DashboardFeed: Sendable {
+    /// What the dashboard shows.
+    let state: DashboardState
+
+    /// The resources of `plan`, none started yet.
+    init(plan: ProcessPlan) {
+        let application = plan.application
+        let resources = application.model.resources.map { resource -> DashboardResource in
+            switch resource {
+            case .signalR(let signalR) where signalR.emulator:
+                return DashboardResource(name: signalR.name, kind: .signalREmulator, summary: "SignalR emulator (\(signalR.mode.rawValue))",
+                                         url: application.uri(of: signalR))
+            case .signalR(let signalR):
+                return DashboardResource(name: signalR.name, kind: .signalRCloud, summary: "SignalR in Azure (\(signalR.mode.rawValue))",
+                                         url: application.uri(of: signalR), state: "Azure")
+            case .project(let project):
+                return DashboardResource(
+                    name: project.name, kind: .project, summary: "project",
+                    url: project.hasEndpoint ? application.url(of: project) : nil,
+                    command: project.command.map { application.render($0).value }.joined(separator: " "),
+                    environment: application.environment(for: project).map { .init(name: $0.name, value: $0.maskedValue) })
+            }
+        }
+        state = DashboardState(applicationName: application.model.name, resources: resources)
+    }
+
+    /// Applies one supervisor event.
+    func apply(_ event: SupervisorEvent) {
+        switch event {
+        case .stateChanged(let name, let resourceState):
+            let (stateName, detail) = Self.split(resourceState)
+            state.update(name) {
+                $0.state = stateName
+                $0.stateDetail = detail
+            }
+        case .launched(let name, let pid):
+            state.update(name) {
+                $0.pid = pid
+                $0.startedAt = Date()
+                $0.starts += 1
+            }
+        case .output(let name, let text, let isError):
+            state.append(name, text: text, isError: isError)
+        case .ready:
+            break
+        }
+    }
+
+    /// "Exited (code 3)" as ("Exited", "code 3"): the name the page colours, and the rest.
+    static func split(_ state: ResourceState) -> (name: String, detail: String?) {
+        let text = state.description
+        if case .restarting = state { return ("Restarting", text.replacingOccurrences(of: "Restarting ", with: "")) }
+        guard let open = text.firstIndex(of: "("), text.hasSuffix(")") else { return (text, nil) }
+        return (String(text[..<open]).trimmingCharacters(in: .whitespaces),
+                String(text[text.index(after: open)..<text.index(before: text.endIndex)]))
+    }
+}

@@ -1,0 +1,68 @@
+import Dashboard
+import Emulator
+import Foundation
+import Logging
+import Resources
+import Supervisor
+
+/// The dashboard of one `apphost run`: its port, its token, and the link to open.
+struct DashboardLaunch: Sendable {
+    /// The port apphost tries first, so the link stays the same from run to run.
+    static let preferredPort = 18888
+
+    let port: Int
+    /// Guards the dashboard; in the link only.
+    let token: String
+    let feed: DashboardFeed
+    let server: DashboardServer
+
+    /// The link `apphost run` prints.
+    var link: String { "http://localhost:\(port)/?t=\(token)" }
+
+    /// A dashboard for `plan` on `requestedPort` (nil: 18888, or a free port when that is
+    /// taken; 0: a free port). The emulators of `plan` answer introspection with `introspectionToken`.
+    init(plan: ProcessPlan, requestedPort: Int?, introspectionToken: String) throws(CommandFailure) {
+        do {
+            switch requestedPort {
+            case nil: port = LoopbackSocket.isFree(Self.preferredPort) ? Self.preferredPort : try LoopbackSocket.freePort()
+            case 0: port = try LoopbackSocket.freePort()
+            case let fixed?:
+                guard LoopbackSocket.isFree(fixed) else {
+                    let holder = PortOwner.describe(port: fixed).map { " by \($0)" } ?? ""
+                    throw CommandFailure.userError("error: the dashboard's port \(fixed) is already in use\(holder)\n    hint: give another --dashboard-port, 0 for a free one, or --no-dashboard")
+                }
+                port = fixed
+            }
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw .runtimeFailure("error: cannot find a free port for the dashboard: \(error)")
+        }
+        token = Self.randomToken()
+        feed = DashboardFeed(plan: plan)
+        var emulators: [String: SignalRIntrospection] = [:]
+        for signalR in plan.application.model.signalRResources where signalR.emulator {
+            guard let emulatorPort = plan.application.ports[signalR.name] else { continue }
+            emulators[signalR.name] = SignalRIntrospection(baseURL: "http://127.0.0.1:\(emulatorPort)", token: introspectionToken)
+        }
+        var logger = Logger(label: "apphost.dashboard")
+        logger.logLevel = .critical
+        server = DashboardServer(state: feed.state, port: port, token: token, emulators: emulators, logger: logger)
+    }
+
+    /// Serves until cancelled; says where once it listens, and says so if it cannot serve.
+    func run(console: LogMultiplexer) async {
+        let hosts = LoopbackSocket.ipv6Available() ? ["127.0.0.1", "::1"] : ["127.0.0.1"]
+        do {
+            try await server.run(hosts: hosts) { console.announce("dashboard at \(link)") }
+        } catch {
+            if !Task.isCancelled { console.announce("the dashboard stopped: \(error)") }
+        }
+    }
+
+    /// 32 random bytes as hex: for links, where base64's `+` and `/` would need escaping.
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+    }
+}

@@ -1,0 +1,247 @@
+/// The dashboard page's script. Everything the apps control (names, lines, values) reaches the
+/// page through `textContent`, never as HTML.
+enum DashboardScript {
+    static let javascript = #"""
+    "use strict";
+    const view = { resources: new Map(), selected: null, tab: "logs", lastLine: 0, pending: null,
+                   events: null, feed: null, stateTimer: null, follow: true };
+    const $ = (selector) => document.querySelector(selector);
+
+    function element(tag, text, className) {
+      const node = document.createElement(tag);
+      if (text !== undefined && text !== null) node.textContent = String(text);
+      if (className) node.className = className;
+      return node;
+    }
+
+    async function getJSON(url) {
+      const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+      if (!response.ok) throw new Error(url + " answered " + response.status);
+      return response.json();
+    }
+
+    function time(iso) {
+      return iso ? new Date(iso).toLocaleTimeString() : "";
+    }
+
+    // ---- Resources ----------------------------------------------------------------------
+
+    function renderResource(resource) {
+      view.resources.set(resource.name, resource);
+      const body = $("#resources tbody");
+      let row = body.querySelector(`tr[data-name="${CSS.escape(resource.name)}"]`);
+      if (!row) {
+        row = document.createElement("tr");
+        row.dataset.name = resource.name;
+        row.addEventListener("click", () => select(resource.name, view.tab));
+        body.appendChild(row);
+      }
+      row.replaceChildren();
+      row.appendChild(element("td", resource.name, "name"));
+      row.appendChild(element("td", resource.summary, "kind"));
+      const state = element("td", resource.state, "state");
+      state.dataset.state = resource.state;
+      if (resource.stateDetail) state.appendChild(element("span", resource.stateDetail, "detail"));
+      row.appendChild(state);
+      row.appendChild(element("td", time(resource.startedAt), "started"));
+      row.appendChild(element("td", resource.starts, "starts"));
+      row.appendChild(element("td", resource.pid ?? "", "pid"));
+      const url = element("td", "", "url");
+      if (resource.url) {
+        const link = element("a", resource.url);
+        link.href = resource.url;
+        link.target = "_blank";
+        link.rel = "noopener";
+        link.addEventListener("click", (event) => event.stopPropagation());
+        url.appendChild(link);
+      }
+      row.appendChild(url);
+      row.classList.toggle("selected", resource.name === view.selected);
+      if (resource.name === view.selected) renderDetails();
+    }
+
+    // ---- Details: logs, environment, SignalR ------------------------------------------------
+
+    function select(name, tab) {
+      const changed = name !== view.selected;
+      view.selected = name;
+      view.tab = tab || "logs";
+      history.replaceState(null, "", `#${encodeURIComponent(name)}/${view.tab}`);
+      for (const row of document.querySelectorAll("#resources tbody tr")) {
+        row.classList.toggle("selected", row.dataset.name === name);
+      }
+      $("#details").hidden = false;
+      if (changed) {
+        $("#logs").replaceChildren();
+        view.lastLine = 0;
+        connect();
+      }
+      renderDetails();
+    }
+
+    function renderDetails() {
+      const resource = view.resources.get(view.selected);
+      if (!resource) return;
+      $("#details-name").textContent = resource.name;
+      const inspectable = resource.kind === "signalREmulator";
+      $('nav button[data-tab="signalr"]').hidden = !inspectable;
+      $('nav button[data-tab="environment"]').hidden = resource.kind === "signalRCloud";
+      if (view.tab === "signalr" && !inspectable) view.tab = "logs";
+      for (const button of document.querySelectorAll("nav button")) {
+        button.setAttribute("aria-selected", String(button.dataset.tab === view.tab));
+      }
+      for (const panel of document.querySelectorAll("[data-tab-panel]")) {
+        panel.hidden = panel.dataset.tabPanel !== view.tab;
+      }
+      $("#log-filter").hidden = view.tab !== "logs";
+      $("#command").textContent = resource.command ? "command: " + resource.command : "";
+      const environment = $("#environment tbody");
+      environment.replaceChildren();
+      for (const variable of resource.environment) {
+        const row = document.createElement("tr");
+        row.appendChild(element("td", variable.name, "variable"));
+        row.appendChild(element("td", variable.value, "value"));
+        environment.appendChild(row);
+      }
+      if (view.tab === "signalr") openFeed(resource.name); else closeFeed();
+    }
+
+    function addLine(line) {
+      if (line.resource !== view.selected || line.sequence <= view.lastLine) return;
+      view.lastLine = line.sequence;
+      const logs = $("#logs");
+      const node = element("div", null, "line" + (line.isError ? " stderr" : ""));
+      node.dataset.sequence = line.sequence;
+      node.appendChild(element("span", time(line.time), "time"));
+      node.appendChild(document.createTextNode(line.text));
+      node.hidden = !matchesFilter(line.text);
+      logs.appendChild(node);
+      while (logs.childElementCount > 5000) logs.firstElementChild.remove();
+      if (view.follow) logs.scrollTop = logs.scrollHeight;
+    }
+
+    function matchesFilter(text) {
+      const filter = $("#log-filter").value.toLowerCase();
+      return !filter || text.toLowerCase().includes(filter);
+    }
+
+    // ---- Live updates --------------------------------------------------------------------
+
+    // The stream opens first; lines that arrive while the kept ones load wait in `pending`, and
+    // sequence numbers drop what both deliver, so no line is lost or shown twice.
+    function connect() {
+      if (view.events) view.events.close();
+      const query = view.selected ? "?logs=" + encodeURIComponent(view.selected) : "";
+      const events = new EventSource("/api/events" + query);
+      view.events = events;
+      events.addEventListener("resource", (event) => renderResource(JSON.parse(event.data)));
+      events.addEventListener("line", (event) => {
+        const line = JSON.parse(event.data);
+        if (view.pending) view.pending.push(line); else addLine(line);
+      });
+      events.onopen = () => { setConnection(true); refresh(); };
+      events.onerror = () => setConnection(false);
+    }
+
+    async function refresh() {
+      try {
+        for (const resource of await getJSON("/api/resources")) renderResource(resource);
+        if (view.selected) {
+          view.pending = [];
+          const name = view.selected;
+          const lines = await getJSON(`/api/resources/${encodeURIComponent(name)}/logs?after=${view.lastLine}`);
+          if (name === view.selected) for (const line of lines) addLine(line);
+          const pending = view.pending || [];
+          view.pending = null;
+          for (const line of pending) addLine(line);
+        }
+      } catch (error) {
+        view.pending = null;
+        setConnection(false);
+      }
+    }
+
+    function setConnection(live) {
+      const node = $("#connection");
+      node.textContent = live ? "live" : "reconnecting…";
+      node.classList.toggle("live", live);
+    }
+
+    function openFeed(name) {
+      if (view.feed && view.feed.name === name) return;
+      closeFeed();
+      const source = new EventSource(`/api/signalr/${encodeURIComponent(name)}/events`);
+      view.feed = { name, source };
+      $("#feed").replaceChildren();
+      source.onmessage = (event) => { addFeedEntry(JSON.parse(event.data)); scheduleState(name); };
+      source.onopen = () => scheduleState(name);
+      view.stateTimer = setInterval(() => loadState(name), 5000);
+    }
+
+    function closeFeed() {
+      if (!view.feed) return;
+      view.feed.source.close();
+      view.feed = null;
+      clearInterval(view.stateTimer);
+    }
+
+    function addFeedEntry(entry) {
+      const parts = [time(entry.time), entry.type, entry.hub, entry.target, entry.connectionId, entry.userId ?? undefined];
+      if (entry.arguments) parts.push(JSON.stringify(entry.arguments));
+      if (entry.recipients !== undefined) parts.push(`→ ${entry.recipients}`);
+      if (entry.status !== undefined) parts.push(`${entry.url} ${entry.status} in ${Math.round(entry.durationMs)} ms`);
+      if (entry.error) parts.push(entry.error);
+      const item = element("li", parts.filter((part) => part !== undefined && part !== null && part !== "").join("  "), entry.type);
+      const feed = $("#feed");
+      feed.prepend(item);
+      while (feed.childElementCount > 200) feed.lastElementChild.remove();
+    }
+
+    let stateScheduled = false;
+    function scheduleState(name) {
+      if (stateScheduled) return;
+      stateScheduled = true;
+      setTimeout(() => { stateScheduled = false; loadState(name); }, 100);
+    }
+
+    async function loadState(name) {
+      let state;
+      try { state = await getJSON(`/api/signalr/${encodeURIComponent(name)}/state`); } catch { return; }
+      if (!view.feed || view.feed.name !== name) return;
+      let messagesIn = 0, messagesOut = 0;
+      const body = $("#connections tbody");
+      body.replaceChildren();
+      for (const hub of state.hubs) {
+        messagesIn += hub.messagesIn;
+        messagesOut += hub.messagesOut;
+        for (const connection of hub.connections) {
+          const row = document.createElement("tr");
+          row.dataset.connection = connection.connectionId;
+          for (const value of [hub.name, connection.connectionId, connection.userId ?? "", connection.transport,
+                               connection.protocol ?? "", connection.groups.join(", "), time(connection.connectedAt)]) {
+            row.appendChild(element("td", value));
+          }
+          body.appendChild(row);
+        }
+      }
+      $("#connection-count").textContent = state.connectionCount;
+      $("#messages-in").textContent = messagesIn;
+      $("#messages-out").textContent = messagesOut;
+    }
+
+    // ---- Start ------------------------------------------------------------------------
+
+    for (const button of document.querySelectorAll("nav button")) {
+      button.addEventListener("click", () => select(view.selected, button.dataset.tab));
+    }
+    $("#log-filter").addEventListener("input", () => {
+      for (const node of document.querySelectorAll("#logs .line")) node.hidden = !matchesFilter(node.lastChild.textContent);
+    });
+    $("#logs").addEventListener("scroll", () => {
+      const logs = $("#logs");
+      view.follow = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 4;
+    });
+    const [hashName, hashTab] = decodeURIComponent(location.hash.slice(1)).split("/");
+    if (hashName) select(hashName, hashTab); else connect();
+    """#
+}

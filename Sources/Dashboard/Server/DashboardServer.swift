@@ -1,0 +1,131 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The dashboard's web server: the page, the resources and their logs as JSON, a live stream
+/// of changes, and each emulator's hubs and messages. Loopback only, behind a token.
+///
+/// Routes (all but the first need the token; see ``DashboardAccess``):
+/// - `GET /?t=TOKEN`: sets the cookie and redirects to `/`.
+/// - `GET /`: the page, and `GET /dashboard.js` its script.
+/// - `GET /api/resources`: every resource.
+/// - `GET /api/resources/NAME/logs?after=N`: the kept lines of NAME after line N.
+/// - `GET /api/events?logs=NAME`: Server-Sent Events: `resource` on every change, `line` for
+///   each line NAME writes (no lines without `logs`).
+/// - `GET /api/signalr/NAME/state` and `/events`: the emulator's introspection, passed through.
+public struct DashboardServer: Sendable {
+    /// What the dashboard shows.
+    public let state: DashboardState
+    /// The port it listens on.
+    public let port: Int
+    private let access: DashboardAccess
+    private let emulators: [String: SignalRIntrospection]
+    private let logger: Logger
+
+    /// A dashboard for `state` on `port`, guarded by `token`; `emulators` are the SignalR
+    /// resources whose hubs it can show, by name.
+    public init(state: DashboardState, port: Int, token: String, emulators: [String: SignalRIntrospection], logger: Logger) {
+        self.state = state
+        self.port = port
+        self.access = DashboardAccess(token: token, port: port)
+        self.emulators = emulators
+        self.logger = logger
+    }
+
+    /// Serves on each of `hosts` until the task is cancelled; `onReady` runs once all listen.
+    public func run(hosts: [String], onReady: @escaping @Sendable () async -> Void = {}) async throws {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let inspector = SignalRInspector(client: client, emulators: emulators)
+        let ready = ReadyCount(expected: hosts.count, action: onReady)
+        let applications = hosts.map { host in
+            Application(router: router(inspector), configuration: .init(address: .hostname(host, port: port), serverName: nil),
+                        onServerRunning: { _ in await ready.signal() }, logger: logger)
+        }
+        let group = ServiceGroup(configuration: .init(services: applications.map { .init(service: $0) }, logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try? await client.shutdown()
+    }
+
+    func router(_ inspector: SignalRInspector) -> Router<BasicRequestContext> {
+        let router = Router()
+        let access = access
+        let state = state
+        router.get("/") { request, _ -> Response in
+            if request.uri.queryParameters["t"] != nil, let login = access.login(request) { return login }
+            if let refusal = access.refusal(request) { return refusal }
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                                                   .contentSecurityPolicy: DashboardPage.contentSecurityPolicy],
+                            body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html(title: state.applicationName))))
+        }
+        router.get("/dashboard.js") { request, _ -> Response in
+            access.refusal(request) ?? Response(
+                status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: DashboardScript.javascript)))
+        }
+        let api = router.group("api")
+        api.get("resources") { request, _ -> Response in
+            access.refusal(request) ?? DashboardResponse.json(state.resources)
+        }
+        api.get("resources/:name/logs") { request, context -> Response in
+            if let refusal = access.refusal(request) { return refusal }
+            let name = context.parameters.get("name") ?? ""
+            let after = request.uri.queryParameters["after"].flatMap { Int($0) } ?? 0
+            guard let lines = state.lines(of: name, after: after) else {
+                return DashboardResponse.text(.notFound, "no resource is called '\(name)'")
+            }
+            return DashboardResponse.json(lines)
+        }
+        api.get("events") { request, _ -> Response in
+            if let refusal = access.refusal(request) { return refusal }
+            let logsOf = request.uri.queryParameters["logs"].map(String.init)
+            let updates = state.subscribe()
+            return Response(status: .ok, headers: DashboardResponse.eventStreamHeaders, body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: ":\n\n"))
+                for await update in updates {
+                    switch update {
+                    case .resource(let resource):
+                        try await writer.write(DashboardResponse.event("resource", resource))
+                    case .line(let line) where line.resource == logsOf:
+                        try await writer.write(DashboardResponse.event("line", line))
+                    case .line:
+                        continue
+                    }
+                }
+                try await writer.finish(nil)
+            })
+        }
+        api.get("signalr/:name/state") { request, context -> Response in
+            if let refusal = access.refusal(request) { return refusal }
+            return await inspector.state(of: context.parameters.get("name") ?? "")
+        }
+        api.get("signalr/:name/events") { request, context -> Response in
+            if let refusal = access.refusal(request) { return refusal }
+            return await inspector.events(of: context.parameters.get("name") ?? "")
+        }
+        return router
+    }
+}
+
+/// Runs an action once `expected` servers listen.
+private actor ReadyCount {
+    private var remaining: Int
+    private let action: @Sendable () async -> Void
+
+    init(expected: Int, action: @escaping @Sendable () async -> Void) {
+        remaining = expected
+        self.action = action
+    }
+
+    func signal() async {
+        remaining -= 1
+        if remaining == 0 { await action() }
+    }
+}

@@ -1,0 +1,170 @@
+import AsyncHTTPClient
+import Emulator
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import Testing
+@testable import Dashboard
+
+/// A dashboard served for real on a free loopback port, for the length of one test.
+struct LiveDashboard {
+    let state: DashboardState
+    let port: Int
+    /// A client that shows redirects instead of following them.
+    let client: HTTPClient
+    let token = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    /// Serves `state` while `body` runs, with one emulator called `signalr` at `emulatorURL`.
+    static func with<Value>(_ state: DashboardState, emulatorURL: String = "http://127.0.0.1:1",
+                            _ body: (LiveDashboard) async throws -> Value) async throws -> Value {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        let dashboard = LiveDashboard(state: state, port: try LoopbackSocket.freePort(), client: client)
+        var logger = Logger(label: "test.dashboard")
+        logger.logLevel = .critical
+        let server = DashboardServer(state: state, port: dashboard.port, token: dashboard.token,
+                                     emulators: ["signalr": SignalRIntrospection(baseURL: emulatorURL, token: "emulator-token")], logger: logger)
+        let (ready, readiness) = AsyncStream<Void>.makeStream()
+        let serving = Task { try await server.run(hosts: ["127.0.0.1"]) { readiness.yield() } }
+        for await _ in ready { break }
+        do {
+            let value = try await body(dashboard)
+            serving.cancel()
+            try await client.shutdown()
+            return value
+        } catch {
+            serving.cancel()
+            try await client.shutdown()
+            throw error
+        }
+    }
+
+    /// GETs `path` with `headers`; the status, headers and body.
+    func get(_ path: String, headers: [(String, String)] = []) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
+        var request = HTTPClientRequest(url: base + path)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await client.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), response.headers, String(buffer: body))
+    }
+
+    var authorized: [(String, String)] { [("Authorization", "Bearer \(token)")] }
+}
+
+@Suite("Dashboard server")
+struct DashboardServerTests {
+    func sample() -> DashboardState {
+        DashboardState(applicationName: "chat", resources: [
+            DashboardResource(name: "signalr", kind: .signalREmulator, summary: "SignalR emulator (Serverless)"),
+            DashboardResource(name: "api", kind: .project, summary: "project", environment: [.init(name: "KEY", value: "********")]),
+        ])
+    }
+
+    @Test("Without the token every route answers 401 and says how to get in", arguments: [
+        "/", "/dashboard.js", "/api/resources", "/api/resources/api/logs", "/api/events", "/api/signalr/signalr/state", "/?t=wrong",
+    ])
+    func everyRouteNeedsTheToken(path: String) async throws {
+        try await LiveDashboard.with(sample()) { dashboard in
+            let response = try await dashboard.get(path)
+            #expect(response.status == 401)
+            #expect(response.body.contains("Open the dashboard with the link `apphost run` printed"))
+            let wrongCookie = try await dashboard.get(path, headers: [("Cookie", "apphost_dashboard_\(dashboard.port)=\(String(dashboard.token.reversed()))")])
+            #expect(wrongCookie.status == 401)
+        }
+    }
+
+    @Test("The link's token becomes an HttpOnly, SameSite=Strict cookie for this port, and the cookie opens the page")
+    func linkSetsTheCookie() async throws {
+        try await LiveDashboard.with(sample()) { dashboard in
+            let login = try await dashboard.get("/?t=\(dashboard.token)")
+            #expect(login.status == 303)
+            #expect(login.headers["Location"] == ["/"])
+            let cookie = try #require(login.headers["Set-Cookie"].first)
+            #expect(cookie.hasPrefix("apphost_dashboard_\(dashboard.port)=\(dashboard.token);"))
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+
+            let page = try await dashboard.get("/", headers: [("Cookie", "apphost_dashboard_\(dashboard.port)=\(dashboard.token)")])
+            #expect(page.status == 200)
+            #expect(page.body.contains("<title>chat · apphost</title>"))
+            #expect(page.headers["Content-Security-Policy"].first?.contains("script-src 'self'") == true)
+        }
+    }
+
+    @Test("A request naming another host is refused, even with the token, so DNS rebinding cannot reach the dashboard")
+    func otherHostsAreRefused() async throws {
+        try await LiveDashboard.with(sample()) { dashboard in
+            let response = try await dashboard.get("/api/resources", headers: dashboard.authorized + [("Host", "attacker.example:\(dashboard.port)")])
+            #expect(response.status == 403)
+        }
+    }
+
+    @Test("Resources and the kept lines of one come as JSON")
+    func resourcesAndLogs() async throws {
+        let state = sample()
+        state.update("api") {
+            $0.state = "Running"
+            $0.pid = 4242
+        }
+        for text in ["one", "two", "three"] { state.append("api", text: text, isError: text == "two") }
+        try await LiveDashboard.with(state) { dashboard in
+            let resources = try await dashboard.get("/api/resources", headers: dashboard.authorized)
+            #expect(resources.status == 200)
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            let decoded = try decoder.decode([DashboardResource].self, from: Data(resources.body.utf8))
+            #expect(decoded.map(\.name) == ["signalr", "api"])
+            #expect(decoded[1].pid == 4242 && decoded[1].state == "Running")
+            #expect(decoded[1].environment == [.init(name: "KEY", value: "********")])
+
+            let logs = try await dashboard.get("/api/resources/api/logs?after=1", headers: dashboard.authorized)
+            let lines = try decoder.decode([DashboardLogLine].self, from: Data(logs.body.utf8))
+            #expect(lines.map(\.text) == ["two", "three"])
+            #expect(lines.map(\.isError) == [true, false])
+            #expect(try await dashboard.get("/api/resources/nobody/logs", headers: dashboard.authorized).status == 404)
+        }
+    }
+
+    @Test("The event stream carries every resource change, and the lines of the resource asked for only")
+    func eventStream() async throws {
+        let state = sample()
+        try await LiveDashboard.with(state) { dashboard in
+            var request = HTTPClientRequest(url: dashboard.base + "/api/events?logs=api")
+            request.headers.add(name: "Authorization", value: "Bearer \(dashboard.token)")
+            let response = try await dashboard.client.execute(request, timeout: .seconds(10))
+            #expect(response.headers["Content-Type"] == ["text/event-stream"])
+            var received = ""
+            var changed = false
+            for try await chunk in response.body {
+                received += String(buffer: chunk)
+                // The stream opens with a comment once subscribed; the changes come after it.
+                if !changed, received.hasPrefix(":\n\n") {
+                    changed = true
+                    state.append("signalr", text: "not asked for", isError: false)
+                    state.update("api") { $0.state = "Running" }
+                    state.append("api", text: "asked for", isError: true)
+                    state.finish()
+                }
+            }
+            let frames = received.components(separatedBy: "\n\n").filter { $0.hasPrefix("event:") }
+            #expect(frames.count == 2)
+            #expect(frames.first?.hasPrefix("event: resource\ndata: {") == true)
+            #expect(frames.first?.contains(#""state":"Running""#) == true)
+            #expect(frames.last?.hasPrefix("event: line\ndata: {") == true)
+            #expect(frames.last?.contains(#""text":"asked for""#) == true)
+            #expect(!received.contains("not asked for"))
+        }
+    }
+
+    @Test("The SignalR routes: an unknown resource is 404, an emulator that does not answer is 502")
+    func signalRProxyFailures() async throws {
+        try await LiveDashboard.with(sample(), emulatorURL: "http://127.0.0.1:\(try LoopbackSocket.freePort())") { dashboard in
+            let unknown = try await dashboard.get("/api/signalr/api/state", headers: dashboard.authorized)
+            #expect(unknown.status == 404)
+            #expect(unknown.body.contains("no emulated SignalR resource is called 'api'"))
+            let silent = try await dashboard.get("/api/signalr/signalr/state", headers: dashboard.authorized)
+            #expect(silent.status == 502)
+            #expect(silent.body.contains("the emulator 'signalr' does not answer"))
+        }
+    }
+}

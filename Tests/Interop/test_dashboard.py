@@ -1,0 +1,110 @@
+"""The dashboard of `apphost run`, in a real browser (headless Chromium driven by Selenium):
+resources and their states, live logs, masked variables, and the emulator's hubs and messages as
+real SignalR clients use it."""
+import json
+import os
+import re
+import signal
+import urllib.error
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from apphost_run import AppHostRun
+from conftest import REPOSITORY
+from test_clients import SignalRCoreClient
+
+WAIT = 15
+
+
+@pytest.fixture
+def browser():
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-proxy-server"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
+    yield driver
+    driver.quit()
+
+
+def wait_for(driver, condition, what):
+    """Waits for `condition(driver)` to be truthy (the page updates itself); fails naming `what`."""
+    try:
+        return WebDriverWait(driver, WAIT, poll_frequency=0.05).until(lambda d: condition(d))
+    except Exception:
+        raise AssertionError(f"the page never showed {what}; it shows:\n{driver.find_element(By.TAG_NAME, 'body').text}")
+
+
+def texts(driver, selector):
+    return [node.text for node in driver.find_elements(By.CSS_SELECTOR, selector)]
+
+
+def state_of(driver, name):
+    cells = driver.find_elements(By.CSS_SELECTOR, f'#resources tr[data-name="{name}"] td.state')
+    return cells[0].get_attribute("data-state") if cells else None
+
+
+def test_the_dashboard_shows_resources_logs_variables_and_live_hubs(browser):
+    run = AppHostRun(REPOSITORY, args=("--dashboard-port", "0"))
+    client = None
+    try:
+        link = run.wait_for_line(lambda line: "dashboard at " in line).split("dashboard at ", 1)[1]
+        base = link.split("/?t=", 1)[0]
+        summary = run.wait_for_line(lambda line: "open http://localhost:" in line)
+        app = summary.split("open ", 1)[1].split(" ", 1)[0].rstrip("/")
+        api_pid = next(re.search(r"pid (\d+)", line).group(1) for line in run.lines if "| api started (pid" in line)
+
+        # Without the link's token nothing is shown.
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(base + "/api/resources", timeout=10)
+        assert refused.value.code == 401
+
+        # The link logs the browser in and the token leaves the address bar.
+        browser.get(link)
+        assert browser.current_url == base + "/"
+        wait_for(browser, lambda d: state_of(d, "signalr") == "Running" and state_of(d, "api") == "Running", "both resources Running")
+        api_row = browser.find_element(By.CSS_SELECTOR, '#resources tr[data-name="api"]')
+        assert api_pid in api_row.text and app in api_row.text
+        assert "SignalR emulator (Serverless)" in browser.find_element(By.CSS_SELECTOR, '#resources tr[data-name="signalr"]').text
+
+        # The app's log, then a line it writes while the page is open.
+        api_row.click()
+        wait_for(browser, lambda d: any("serverless chat on" in text for text in texts(d, "#logs .line")), "the api's first line")
+        request = urllib.request.Request(f"{app}/api/messages", method="POST", headers={"Content-Type": "application/json"},
+                                         data=json.dumps({"user": "server", "text": "hello"}).encode())
+        urllib.request.urlopen(request, timeout=10).close()
+        wait_for(browser, lambda d: any("POST /api/messages" in text for text in texts(d, "#logs .line")), "the live log line")
+
+        # Variables, with the access key masked.
+        browser.find_element(By.CSS_SELECTOR, 'nav button[data-tab="environment"]').click()
+        values = dict(zip(texts(browser, "#environment td.variable"), texts(browser, "#environment td.value")))
+        assert values["ConnectionStrings__signalr"].endswith(";AccessKey=********;Version=1.0;")
+        key = (REPOSITORY / ".apphost" / "keys" / "signalr.key").read_text().strip()
+        assert key not in browser.page_source
+
+        # The emulator's hubs: a real client connects and sends; the page shows both as they happen.
+        browser.find_element(By.CSS_SELECTOR, '#resources tr[data-name="signalr"]').click()
+        browser.find_element(By.CSS_SELECTOR, 'nav button[data-tab="signalr"]').click()
+        assert browser.current_url.endswith("#signalr/signalr")
+        client = SignalRCoreClient(f"{app}/api?userId=ann").start()
+        wait_for(browser, lambda d: "ann" in texts(d, "#connections tbody td"), "ann's connection")
+        assert browser.find_element(By.ID, "connection-count").text == "1"
+        client.hub.send("sendMessage", ["hi from the browser test"])
+        assert client.next() == [{"user": "ann", "text": "hi from the browser test"}]
+        wait_for(browser, lambda d: any("messageIn" in text and "sendMessage" in text for text in texts(d, "#feed li")), "the message in")
+        wait_for(browser, lambda d: int(d.find_element(By.ID, "messages-out").text) >= 1, "the broadcast counted")
+
+        # Stopping the app is seen live, to the end.
+        run.signal(signal.SIGINT)
+        assert run.wait() == 0
+        # No script error; the event streams' reconnects after the stop are expected.
+        errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE" and "/events" not in entry["message"]]
+        assert not errors, errors
+    finally:
+        if client:
+            client.hub.stop()
+        run.kill()
