@@ -3,10 +3,10 @@ import Testing
 
 @Suite("apphost run: checks before anything starts")
 struct RunCommandTests {
-    private func run(_ yaml: String) throws -> AppHostProcess.Result {
+    private func run(_ yaml: String, _ arguments: [String] = []) throws -> AppHostProcess.Result {
         let folder = try AppHostProcess.temporaryFolder(["apphost.yaml": yaml])
         defer { try? FileManager.default.removeItem(at: folder) }
-        return try AppHostProcess.run(["run"], in: folder)
+        return try AppHostProcess.run(["run"] + arguments, in: folder)
     }
 
     @Test("A misspelt command is reported at its place with a suggestion, and nothing starts")
@@ -54,6 +54,24 @@ struct RunCommandTests {
         #expect(result.stderr.contains("apphost.yaml:4:11: error: port \(port) of 'signalr' is already in use by "))
         #expect(result.stderr.contains("(pid \(getpid()))"))
         #expect(result.stderr.contains("hint: stop what holds it, or choose another port (0 picks a free one)"))
+    }
+
+    @Test("A dashboard port in use is refused with its holder, and nothing starts")
+    func dashboardPortInUse() throws {
+        let (listener, port) = try AppHostProcess.listeningSocket()
+        defer { close(listener) }
+        let result = try run("resources:\n  signalr:\n    type: signalr\n", ["--dashboard-port", "\(port)"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("error: the dashboard's port \(port) is already in use by "))
+        #expect(result.stderr.contains("hint: give another --dashboard-port, 0 for a free one, or --no-dashboard"))
+        #expect(!result.stdout.contains("started"))
+    }
+
+    @Test("A dashboard port out of range is refused before anything is read")
+    func dashboardPortOutOfRange() throws {
+        let result = try run("resources: {}\n", ["--dashboard-port", "70000"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("--dashboard-port must be between 0 and 65535 (0 picks a free port), not 70000"))
     }
 
     @Test("A bad shutdownTimeout is a located error")

@@ -24,6 +24,10 @@ struct RunCommand: AsyncParsableCommand {
 
             Before anything starts, fixed ports, working directories and commands are checked; \
             a problem is reported with its place in apphost.yaml and nothing is started.
+
+            The dashboard (the link printed at start, on localhost only) shows every resource's \
+            state, its log as it is written, its variables (keys masked) and, for each emulator, \
+            the hubs, connections and messages, live.
             """
     )
 

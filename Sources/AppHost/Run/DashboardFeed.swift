@@ -14,12 +14,20 @@ struct DashboardFeed: Sendable {
         let application = plan.application
         let resources = application.model.resources.map { resource -> DashboardResource in
             switch resource {
-            case .signalR(let signalR) where signalR.emulator:
-                return DashboardResource(name: signalR.name, kind: .signalREmulator, summary: "SignalR emulator (\(signalR.mode.rawValue))",
-                                         url: application.uri(of: signalR))
             case .signalR(let signalR):
-                return DashboardResource(name: signalR.name, kind: .signalRCloud, summary: "SignalR in Azure (\(signalR.mode.rawValue))",
-                                         url: application.uri(of: signalR), state: "Azure")
+                // What a project that references it receives, as the page's "Environment".
+                let connectionString = application.connectionString(of: signalR)
+                let given: [DashboardResource.Variable] = [
+                    .init(name: "\(ResourceName.environmentPrefix(of: signalR.name))_URI", value: application.uri(of: signalR)),
+                    .init(name: "ConnectionStrings__\(signalR.name)",
+                          value: EnvironmentVariable(name: "", value: connectionString.value, secrets: connectionString.secrets).maskedValue),
+                ]
+                let mode = signalR.mode.rawValue
+                return signalR.emulator
+                    ? DashboardResource(name: signalR.name, kind: .signalREmulator, summary: "SignalR emulator (\(mode))",
+                                        url: application.uri(of: signalR), environment: given)
+                    : DashboardResource(name: signalR.name, kind: .signalRCloud, summary: "SignalR in Azure (\(mode))",
+                                        url: application.uri(of: signalR), environment: given, state: "Azure")
             case .project(let project):
                 return DashboardResource(
                     name: project.name, kind: .project, summary: "project",

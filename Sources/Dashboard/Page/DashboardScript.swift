@@ -85,7 +85,7 @@ enum DashboardScript {
       $("#details-name").textContent = resource.name;
       const inspectable = resource.kind === "signalREmulator";
       $('nav button[data-tab="signalr"]').hidden = !inspectable;
-      $('nav button[data-tab="environment"]').hidden = resource.kind === "signalRCloud";
+      $('nav button[data-tab="environment"]').textContent = resource.kind === "project" ? "Environment" : "Connection";
       if (view.tab === "signalr" && !inspectable) view.tab = "logs";
       for (const button of document.querySelectorAll("nav button")) {
         button.setAttribute("aria-selected", String(button.dataset.tab === view.tab));
@@ -94,7 +94,8 @@ enum DashboardScript {
         panel.hidden = panel.dataset.tabPanel !== view.tab;
       }
       $("#log-filter").hidden = view.tab !== "logs";
-      $("#command").textContent = resource.command ? "command: " + resource.command : "";
+      $("#command").textContent = resource.command ? "command: " + resource.command
+        : "What a project that references " + resource.name + " receives:";
       const environment = $("#environment tbody");
       environment.replaceChildren();
       for (const variable of resource.environment) {
