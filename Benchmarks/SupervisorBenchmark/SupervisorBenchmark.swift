@@ -75,10 +75,15 @@ struct SupervisorBenchmark: AsyncParsableCommand {
             """.write(toFile: folder + "/apphost.yaml", atomically: true, encoding: .utf8)
         try "chatty: \(producer)\n".write(toFile: folder + "/Procfile", atomically: true, encoding: .utf8)
 
-        let ours = try ChildRun(apphostPath, ["run", "--no-color"], in: folder)
+        // Without the dashboard first: what the dashboard's copy of every line costs is the difference.
+        let bare = try ChildRun(apphostPath, ["run", "--no-color", "--no-dashboard"], in: folder)
+        let bareLines = bare.countLinesUntilExit()
+        report(String(format: "log throughput, apphost run --no-dashboard: %d lines in %.2f s = %.0f lines/s",
+                      bareLines, bare.elapsed, Double(bareLines) / bare.elapsed))
+        let ours = try ChildRun(apphostPath, ["run", "--no-color", "--dashboard-port", "0"], in: folder)
         let ourLines = ours.countLinesUntilExit()
         let ourRate = Double(ourLines) / ours.elapsed
-        report(String(format: "log throughput, apphost run: %d lines in %.2f s = %.0f lines/s", ourLines, ours.elapsed, ourRate))
+        report(String(format: "log throughput, apphost run (dashboard on): %d lines in %.2f s = %.0f lines/s", ourLines, ours.elapsed, ourRate))
         guard FileManager.default.isExecutableFile(atPath: honcho) else {
             report("honcho: not found at \(honcho); skipped (pip install honcho)")
             return

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Synchronization
 import NIOPosix
 
 /// Runs a set of processes together: in dependency order, each in a process group of its own,
@@ -14,6 +15,8 @@ public final class Supervisor: Sendable {
     public let console: LogMultiplexer
     /// Groups of processes to stop together, first to last: dependents before what they depend on.
     let stopWaves: [[String]]
+    /// The controllers while ``run(shutdownRequests:events:)`` runs, for ``perform(_:on:)``.
+    private let live = Mutex<[String: ProcessController]>([:])
 
     /// Checks `processes` (unique names, known dependencies, no cycles) for running.
     public init(processes: [ProcessSpecification], configuration: SupervisorConfiguration) throws(SupervisorError) {
@@ -63,6 +66,8 @@ public final class Supervisor: Sendable {
                                                  probe: HealthProbe(client: client, timeout: configuration.healthSchedule.timeout),
                                                  configuration: configuration, startTime: startTime)
         let controllers = makeControllers(environment, events: events)
+        live.withLock { $0 = controllers }
+        defer { live.withLock { $0 = [:] } }
         let graceful = Latch()
         let immediate = Latch()
 
@@ -85,6 +90,14 @@ public final class Supervisor: Sendable {
             }
             group.addTask {
                 await processTree.watch()
+                return .helper
+            }
+            group.addTask {
+                // Every process has ended by itself (none stopped on request, which waits for a
+                // start): supervision is over, as `docker compose up` ends.
+                await board.wait { entries in entries.values.allSatisfy { $0.state.isFinal && $0.state != .stopped } }
+                guard !Task.isCancelled, !graceful.isOpen else { return .helper }
+                for controller in controllers.values { await controller.stop() }
                 return .helper
             }
             group.addTask {
@@ -137,6 +150,15 @@ public final class Supervisor: Sendable {
                                                           launched: { events(.launched(name, pid: $0)) })
         }
         return controllers
+    }
+
+    /// Starts, stops or restarts the process called `name` while the others run on; returns once
+    /// the request is carried out (a stopped process has exited).
+    public func perform(_ action: ResourceAction, on name: String) async throws(ActionRefusal) {
+        guard let controller = live.withLock({ $0[name] }) else {
+            throw ActionRefusal(description: processes.contains { $0.name == name } ? "supervision has not started or is over" : "no process is called '\(name)'")
+        }
+        try await controller.perform(action)
     }
 
     /// Stops wave after wave; the members of a wave stop together.

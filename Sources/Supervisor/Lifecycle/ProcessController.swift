@@ -6,14 +6,23 @@ import Foundation
 actor ProcessController {
     /// The process it runs.
     let specification: ProcessSpecification
-    private let environment: SupervisionEnvironment
+    let environment: SupervisionEnvironment
     private let log: ProcessLog
     /// Opened when the supervisor asks it to stop: no start and no restart after that.
-    private let stopRequested = Latch()
+    let stopRequested = Latch()
     /// Opened when `run()` returns: the final state is on the board and the output is drained.
     private let finished = Latch()
+    /// Ends the current episode (a stop from the dashboard, or the supervisor's): opened by
+    /// either, and made anew when the process is started again.
+    var episodeEnds = Latch()
+    /// Opened to cut a restart delay short or to start again a process that has ended.
+    var startNow = Latch()
+    /// Set by a restart request: the coming exit is not a failure, and the start follows at once.
+    var restartRequested = false
+    /// Whether the process has ended (by itself or on request) and waits to be started again.
+    var isIdle = false
     /// The running child, if any, and the latch its exit opens.
-    private var current: (pid: pid_t, exited: Latch)?
+    var current: (pid: pid_t, exited: Latch)?
     /// Set when the health monitor kills an unhealthy child, so its exit counts as a failure.
     private var killedAsUnhealthy = false
 
@@ -28,18 +37,39 @@ actor ProcessController {
         self.log = log
     }
 
-    private var name: String { specification.name }
-    private var board: StateBoard { environment.board }
+    var name: String { specification.name }
+    var board: StateBoard { environment.board }
 
-    /// Runs the process until it ends for good or the supervisor stops it.
+    /// Runs the process until the supervisor stops it. A process that ends for good (or is
+    /// stopped from the dashboard) waits, idle, until it is started again.
     func run() async {
         defer { finished.open() }
+        while true {
+            await runEpisode()
+            guard !stopRequested.isOpen else { return }
+            isIdle = true
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.stopRequested.wait() }
+                group.addTask { await self.startNow.wait() }
+                await group.next()
+                group.cancelAll()
+            }
+            isIdle = false
+            guard !stopRequested.isOpen else { return }
+            episodeEnds = Latch()
+            startNow = Latch()
+        }
+    }
+
+    /// One episode: waits for the dependencies, then starts the process and restarts it by its
+    /// policy until it ends for good, crash-loops, or is stopped.
+    private func runEpisode() async {
         guard await waitForDependencies() else {
             board.set(name, .stopped)
             return
         }
         var tracker = RestartTracker(policy: specification.restart, backoff: environment.configuration.restartBackoff)
-        while !stopRequested.isOpen {
+        while !episodeEnds.isOpen {
             board.set(name, .starting)
             let launched: LaunchedProcess
             do {
@@ -68,10 +98,16 @@ actor ProcessController {
             for latch in drained { _ = await latch.wait(atMost: .seconds(2)) }
             let ended = ContinuousClock.now
 
-            if stopRequested.isOpen {
+            if episodeEnds.isOpen {
                 board.set(name, .stopped)
                 environment.console.announce("\(name) stopped (\(status))")
                 return
+            }
+            if restartRequested {
+                restartRequested = false
+                tracker = RestartTracker(policy: specification.restart, backoff: environment.configuration.restartBackoff)
+                environment.console.announce("\(name) exited (\(status)); starting it again, as asked")
+                continue
             }
             let decision = killedAsUnhealthy
                 ? tracker.decideRestart(started: started, ended: ended)
@@ -91,7 +127,8 @@ actor ProcessController {
             case .restart(let delay):
                 board.set(name, .restarting(after: delay))
                 environment.console.announce("\(name) exited (\(status)); restarting in \(RestartTracker.describe(delay))")
-                if await stopRequested.wait(atMost: delay) {
+                await waitForRestart(after: delay)
+                if episodeEnds.isOpen {
                     board.set(name, .stopped)
                     return
                 }
@@ -100,26 +137,45 @@ actor ProcessController {
         board.set(name, .stopped)
     }
 
+    /// Waits out a restart delay; a stop ends it, and so does a request to restart now.
+    private func waitForRestart(after delay: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { _ = await self.episodeEnds.wait(atMost: delay) }
+            group.addTask { await self.startNow.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+        startNow = Latch()
+    }
+
     /// Stops the process: SIGTERM to its group, SIGKILL after the shutdown timeout. Returns once
     /// the controller has recorded it as stopped, so whatever it depends on is stopped after it.
     func stop() async {
         stopRequested.open()
-        if let (pid, exited) = current {
-            board.set(name, .stopping)
-            ProcessControl.signalGroup(pid, SIGTERM)
-            environment.processTree.signalEscapedGroups(of: name, SIGTERM)
-            if await !exited.wait(atMost: specification.shutdownTimeout) {
-                environment.console.announce("\(name) did not stop within \(RestartTracker.describe(specification.shutdownTimeout)) of SIGTERM; sending SIGKILL")
-                ProcessControl.signalGroup(pid, SIGKILL)
-                environment.processTree.signalEscapedGroups(of: name, SIGKILL)
-            }
-        }
+        episodeEnds.open()
+        await terminateCurrent()
         await finished.wait()
+    }
+
+    /// SIGTERM to the running process's group (and the groups it started), SIGKILL after the
+    /// shutdown timeout; returns once it has exited (or at once when nothing runs).
+    func terminateCurrent() async {
+        guard let (pid, exited) = current else { return }
+        board.set(name, .stopping)
+        ProcessControl.signalGroup(pid, SIGTERM)
+        environment.processTree.signalEscapedGroups(of: name, SIGTERM)
+        if await !exited.wait(atMost: specification.shutdownTimeout) {
+            environment.console.announce("\(name) did not stop within \(RestartTracker.describe(specification.shutdownTimeout)) of SIGTERM; sending SIGKILL")
+            ProcessControl.signalGroup(pid, SIGKILL)
+            environment.processTree.signalEscapedGroups(of: name, SIGKILL)
+            await exited.wait()
+        }
     }
 
     /// Kills the process group (and the groups it started) at once, and starts nothing more.
     func kill() {
         stopRequested.open()
+        episodeEnds.open()
         if let (pid, _) = current {
             ProcessControl.signalGroup(pid, SIGKILL)
             environment.processTree.signalEscapedGroups(of: name, SIGKILL)
@@ -154,7 +210,7 @@ actor ProcessController {
         var failures = 0
         while !Task.isCancelled {
             let outcome = await environment.probe.check(specification.healthCheck)
-            guard !Task.isCancelled, !stopRequested.isOpen else { return }
+            guard !Task.isCancelled, !episodeEnds.isOpen else { return }
             switch outcome {
             case .healthy:
                 failures = 0
@@ -193,7 +249,7 @@ actor ProcessController {
     private func waitForDependencies() async -> Bool {
         let dependencies = specification.dependencies
         var shown: String?
-        while !stopRequested.isOpen {
+        while !episodeEnds.isOpen {
             let entries = board.snapshot
             let blocking = dependencies.filter { !Self.isSatisfied($0, entries[$0.name]) }
             if blocking.isEmpty { return true }
@@ -210,7 +266,7 @@ actor ProcessController {
             let seen = blocking.map { entries[$0.name]?.state }
             let names = blocking.map(\.name)
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.stopRequested.wait() }
+                group.addTask { await self.episodeEnds.wait() }
                 group.addTask {
                     await self.board.wait { entries in names.map { entries[$0]?.state } != seen }
                 }

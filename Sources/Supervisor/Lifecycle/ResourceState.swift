@@ -30,6 +30,11 @@ public enum ResourceState: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether it waits out a delay before starting again.
+    var isRestarting: Bool {
+        if case .restarting = self { true } else { false }
+    }
+
     /// Whether it is healthy now.
     public var isHealthy: Bool { self == .running }
 
