@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 import Testing
 @testable import Dashboard
 
@@ -18,13 +19,15 @@ struct LiveDashboard {
 
     /// Serves `state` while `body` runs, with one emulator called `signalr` at `emulatorURL`.
     static func with<Value>(_ state: DashboardState, emulatorURL: String = "http://127.0.0.1:1",
+                            actions: DashboardServer.ActionHandler? = nil,
                             _ body: (LiveDashboard) async throws -> Value) async throws -> Value {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         let dashboard = LiveDashboard(state: state, port: try LoopbackSocket.freePort(), client: client)
         var logger = Logger(label: "test.dashboard")
         logger.logLevel = .critical
         let server = DashboardServer(state: state, port: dashboard.port, token: dashboard.token,
-                                     emulators: ["signalr": SignalRIntrospection(baseURL: emulatorURL, token: "emulator-token")], logger: logger)
+                                     emulators: ["signalr": SignalRIntrospection(baseURL: emulatorURL, token: "emulator-token")],
+                                     actions: actions, logger: logger)
         let (ready, readiness) = AsyncStream<Void>.makeStream()
         let serving = Task { try await server.run(hosts: ["127.0.0.1"]) { readiness.yield() } }
         for await _ in ready { break }
@@ -40,9 +43,10 @@ struct LiveDashboard {
         }
     }
 
-    /// GETs `path` with `headers`; the status, headers and body.
-    func get(_ path: String, headers: [(String, String)] = []) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
+    /// GETs (or POSTs) `path` with `headers`; the status, headers and body.
+    func get(_ path: String, method: HTTPMethod = .GET, headers: [(String, String)] = []) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
         var request = HTTPClientRequest(url: base + path)
+        request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         let response = try await client.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
@@ -165,6 +169,29 @@ struct DashboardServerTests {
             let silent = try await dashboard.get("/api/signalr/signalr/state", headers: dashboard.authorized)
             #expect(silent.status == 502)
             #expect(silent.body.contains("the emulator 'signalr' does not answer"))
+        }
+    }
+
+    @Test("start, stop and restart are passed to apphost; a refusal is 409 with the reason")
+    func actions() async throws {
+        let asked = Mutex<[String]>([])
+        let handler: DashboardServer.ActionHandler = { resource, action in
+            asked.withLock { $0.append("\(action) \(resource)") }
+            return action == "start" ? "api is Running already; restart it instead" : nil
+        }
+        try await LiveDashboard.with(sample(), actions: handler) { dashboard in
+            let restart = try await dashboard.get("/api/resources/api/restart", method: .POST, headers: dashboard.authorized)
+            #expect(restart.status == 200)
+            let start = try await dashboard.get("/api/resources/api/start", method: .POST, headers: dashboard.authorized)
+            #expect(start.status == 409)
+            #expect(start.body == "api is Running already; restart it instead\n")
+            #expect(try await dashboard.get("/api/resources/api/explode", method: .POST, headers: dashboard.authorized).status == 404)
+            #expect(try await dashboard.get("/api/resources/nobody/stop", method: .POST, headers: dashboard.authorized).status == 404)
+            #expect(try await dashboard.get("/api/resources/api/stop", method: .POST).status == 401)
+            let foreign = try await dashboard.get("/api/resources/api/stop", method: .POST,
+                                                  headers: dashboard.authorized + [("Origin", "http://localhost:3000")])
+            #expect(foreign.status == 403)
+            #expect(asked.withLock { $0 } == ["restart api", "start api"])
         }
     }
 }

@@ -1,6 +1,6 @@
 """The dashboard of `apphost run`, in a real browser (headless Chromium driven by Selenium):
-resources and their states, live logs, masked variables, and the emulator's hubs and messages as
-real SignalR clients use it."""
+resources and their states, live logs, masked variables, the emulator's hubs and messages as
+real SignalR clients use it, and a restart from the page."""
 import json
 import os
 import re
@@ -10,6 +10,7 @@ import urllib.request
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -32,15 +33,23 @@ def browser():
 
 
 def wait_for(driver, condition, what):
-    """Waits for `condition(driver)` to be truthy (the page updates itself); fails naming `what`."""
+    """Waits for `condition(driver)` to be truthy (the page updates itself); fails naming `what`.
+    A row the page redraws while it is read is read again."""
     try:
-        return WebDriverWait(driver, WAIT, poll_frequency=0.05).until(lambda d: condition(d))
+        return WebDriverWait(driver, WAIT, poll_frequency=0.05, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda d: condition(d))
     except Exception:
         raise AssertionError(f"the page never showed {what}; it shows:\n{driver.find_element(By.TAG_NAME, 'body').text}")
 
 
 def texts(driver, selector):
-    return [node.text for node in driver.find_elements(By.CSS_SELECTOR, selector)]
+    """The texts of the nodes `selector` finds, read again if the page redraws them meanwhile."""
+    for _ in range(50):
+        try:
+            return [node.text for node in driver.find_elements(By.CSS_SELECTOR, selector)]
+        except StaleElementReferenceException:
+            continue
+    raise AssertionError(f"{selector} kept changing while it was read")
 
 
 def state_of(driver, name):
@@ -97,6 +106,16 @@ def test_the_dashboard_shows_resources_logs_variables_and_live_hubs(browser):
         assert client.next() == [{"user": "ann", "text": "hi from the browser test"}]
         wait_for(browser, lambda d: any("messageIn" in text and "sendMessage" in text for text in texts(d, "#feed li")), "the message in")
         wait_for(browser, lambda d: int(d.find_element(By.ID, "messages-out").text) >= 1, "the broadcast counted")
+
+        # Restart from the page: the api stops, starts again with a new pid, and is Running.
+        browser.find_element(By.CSS_SELECTOR, '#resources tr[data-name="api"]').click()
+        browser.find_element(By.CSS_SELECTOR, 'nav button[data-action="restart"]').click()
+        wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, '#resources tr[data-name="api"] td.starts').text == "2", "a second start")
+        wait_for(browser, lambda d: state_of(d, "api") == "Running", "the api Running again")
+        new_pid = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, '#resources tr[data-name="api"] td.pid').text, "the new pid")
+        assert new_pid != api_pid
+        run.wait_for_line(lambda line: f"api started (pid {new_pid})" in line)
+        assert browser.find_element(By.CSS_SELECTOR, 'nav button[data-action="start"]').get_attribute("disabled") is not None
 
         # Stopping the app is seen live, to the end.
         run.signal(signal.SIGINT)

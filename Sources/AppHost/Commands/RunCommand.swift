@@ -107,7 +107,7 @@ struct RunCommand: AsyncParsableCommand {
         let outcome: SupervisionOutcome
         do {
             outcome = try await withThrowingTaskGroup(of: Void.self) { group in
-                if let dashboard { group.addTask { await dashboard.run(console: console) } }
+                if let dashboard { group.addTask { await dashboard.run(console: console, supervisor: supervisor) } }
                 defer {
                     // Pages' streams end first, so the server's stop does not wait on them.
                     dashboard?.feed.state.finish()

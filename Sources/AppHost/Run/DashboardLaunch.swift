@@ -14,7 +14,7 @@ struct DashboardLaunch: Sendable {
     /// Guards the dashboard; in the link only.
     let token: String
     let feed: DashboardFeed
-    let server: DashboardServer
+    private let emulators: [String: SignalRIntrospection]
 
     /// The link `apphost run` prints.
     var link: String { "http://localhost:\(port)/?t=\(token)" }
@@ -45,13 +45,23 @@ struct DashboardLaunch: Sendable {
             guard let emulatorPort = plan.application.ports[signalR.name] else { continue }
             emulators[signalR.name] = SignalRIntrospection(baseURL: "http://127.0.0.1:\(emulatorPort)", token: introspectionToken)
         }
-        var logger = Logger(label: "apphost.dashboard")
-        logger.logLevel = .critical
-        server = DashboardServer(state: feed.state, port: port, token: token, emulators: emulators, logger: logger)
+        self.emulators = emulators
     }
 
-    /// Serves until cancelled; says where once it listens, and says so if it cannot serve.
-    func run(console: LogMultiplexer) async {
+    /// Serves until cancelled, passing starts, stops and restarts to `supervisor`; says where
+    /// once it listens, and says so if it cannot serve.
+    func run(console: LogMultiplexer, supervisor: Supervisor) async {
+        var logger = Logger(label: "apphost.dashboard")
+        logger.logLevel = .critical
+        let server = DashboardServer(state: feed.state, port: port, token: token, emulators: emulators, actions: { name, action in
+            guard let action = ResourceAction(rawValue: action) else { return "unknown action '\(action)'" }
+            do {
+                try await supervisor.perform(action, on: name)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }, logger: logger)
         let hosts = LoopbackSocket.ipv6Available() ? ["127.0.0.1", "::1"] : ["127.0.0.1"]
         do {
             try await server.run(hosts: hosts) { console.announce("dashboard at \(link)") }

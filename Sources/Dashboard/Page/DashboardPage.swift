@@ -46,6 +46,11 @@ enum DashboardPage {
                   overflow: auto; white-space: pre-wrap; word-break: break-all; border-radius: 6px; margin: 0; }
           #logs .line.stderr { color: #ff7b72; }
           #logs .time { color: #7d8590; margin-right: .6rem; }
+          .actions { margin-left: 1.2rem; display: flex; gap: .3rem; align-items: baseline; }
+          .actions button { background: var(--bg); }
+          .actions button:disabled { opacity: .45; cursor: default; }
+          #action-status { color: var(--muted); font-size: .85rem; margin-left: .4rem; }
+          #action-status.refused { color: var(--bad); }
           #log-filter { margin-left: auto; padding: .25rem .5rem; border: 1px solid var(--line); border-radius: 6px; }
           .counters { display: flex; gap: 2rem; margin: .4rem 0 .8rem; }
           .counters b { font-size: 1.3rem; display: block; }
@@ -68,6 +73,12 @@ enum DashboardPage {
               <button data-tab="logs" aria-selected="true">Logs</button>
               <button data-tab="environment">Environment</button>
               <button data-tab="signalr">Hubs &amp; messages</button>
+              <span class="actions">
+                <button data-action="restart">Restart</button>
+                <button data-action="stop">Stop</button>
+                <button data-action="start">Start</button>
+                <span id="action-status" role="status"></span>
+              </span>
               <input id="log-filter" placeholder="Filter lines" aria-label="Filter lines">
             </nav>
             <pre id="logs" data-tab-panel="logs"></pre>

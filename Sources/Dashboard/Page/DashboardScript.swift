@@ -4,7 +4,7 @@ enum DashboardScript {
     static let javascript = #"""
     "use strict";
     const view = { resources: new Map(), selected: null, tab: "logs", lastLine: 0, pending: null,
-                   events: null, feed: null, stateTimer: null, follow: true };
+                   events: null, feed: null, stateTimer: null, follow: true, acting: false };
     const $ = (selector) => document.querySelector(selector);
 
     function element(tag, text, className) {
@@ -87,9 +87,10 @@ enum DashboardScript {
       $('nav button[data-tab="signalr"]').hidden = !inspectable;
       $('nav button[data-tab="environment"]').textContent = resource.kind === "project" ? "Environment" : "Connection";
       if (view.tab === "signalr" && !inspectable) view.tab = "logs";
-      for (const button of document.querySelectorAll("nav button")) {
+      for (const button of document.querySelectorAll("nav button[data-tab]")) {
         button.setAttribute("aria-selected", String(button.dataset.tab === view.tab));
       }
+      renderActions(resource);
       for (const panel of document.querySelectorAll("[data-tab-panel]")) {
         panel.hidden = panel.dataset.tabPanel !== view.tab;
       }
@@ -124,6 +125,44 @@ enum DashboardScript {
     function matchesFilter(text) {
       const filter = $("#log-filter").value.toLowerCase();
       return !filter || text.toLowerCase().includes(filter);
+    }
+
+    // ---- Start, stop, restart -----------------------------------------------------------
+
+    const ended = ["Exited", "Stopped", "FailedToStart", "NotStarted"];
+    const allowed = {
+      start: (state) => ended.includes(state),
+      stop: (state) => !ended.includes(state) && state !== "Stopping",
+      restart: (state) => state !== "Stopping" && state !== "Waiting" && state !== "NotStarted",
+    };
+
+    function renderActions(resource) {
+      const actions = document.querySelector("nav .actions");
+      actions.hidden = resource.kind === "signalRCloud";
+      for (const button of actions.querySelectorAll("button")) {
+        button.disabled = view.acting || !allowed[button.dataset.action](resource.state);
+      }
+    }
+
+    async function act(name, action) {
+      const status = $("#action-status");
+      view.acting = true;
+      renderActions(view.resources.get(name));
+      status.className = "";
+      status.textContent = action + "…";
+      try {
+        const response = await fetch(`/api/resources/${encodeURIComponent(name)}/${action}`,
+                                     { method: "POST", credentials: "same-origin" });
+        const text = (await response.text()).trim();
+        status.textContent = response.ok ? "" : text;
+        status.className = response.ok ? "" : "refused";
+      } catch (error) {
+        status.textContent = String(error);
+        status.className = "refused";
+      } finally {
+        view.acting = false;
+        if (view.resources.has(view.selected)) renderActions(view.resources.get(view.selected));
+      }
     }
 
     // ---- Live updates --------------------------------------------------------------------
@@ -232,8 +271,11 @@ enum DashboardScript {
 
     // ---- Start ------------------------------------------------------------------------
 
-    for (const button of document.querySelectorAll("nav button")) {
+    for (const button of document.querySelectorAll("nav button[data-tab]")) {
       button.addEventListener("click", () => select(view.selected, button.dataset.tab));
+    }
+    for (const button of document.querySelectorAll("nav button[data-action]")) {
+      button.addEventListener("click", () => act(view.selected, button.dataset.action));
     }
     $("#log-filter").addEventListener("input", () => {
       for (const node of document.querySelectorAll("#logs .line")) node.hidden = !matchesFilter(node.lastChild.textContent);

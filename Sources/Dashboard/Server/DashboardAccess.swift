@@ -27,6 +27,15 @@ struct DashboardAccess: Sendable {
         return nil
     }
 
+    /// A refusal for a request that changes something and comes from another origin. The
+    /// SameSite=Strict cookie already keeps other sites out; this also holds for a site on
+    /// another port of localhost, which counts as the same site.
+    func refusalOfCrossOrigin(_ request: Request) -> Response? {
+        guard let origin = request.headers[.origin] else { return nil }
+        let allowed = ["http://localhost:\(port)", "http://127.0.0.1:\(port)", "http://[::1]:\(port)"]
+        return allowed.contains(origin.lowercased()) ? nil : DashboardResponse.text(.forbidden, "requests from \(origin) may not change anything here")
+    }
+
     /// The answer to `/?t=TOKEN`: the cookie and a redirect to `/`, or nil if the token is wrong.
     func login(_ request: Request) -> Response? {
         guard let given = request.uri.queryParameters["t"].map(String.init), Self.equalInConstantTime(given, token),

@@ -16,18 +16,28 @@ import ServiceLifecycle
 /// - `GET /api/events?logs=NAME`: Server-Sent Events: `resource` on every change, `line` for
 ///   each line NAME writes (no lines without `logs`).
 /// - `GET /api/signalr/NAME/state` and `/events`: the emulator's introspection, passed through.
+/// - `POST /api/resources/NAME/start`, `/stop`, `/restart`: asks apphost to do so; 200 once
+///   done, 409 with the reason when refused.
 public struct DashboardServer: Sendable {
+    /// Carries out `action` ("start", "stop" or "restart") on `resource`; nil when done, else
+    /// why it was refused.
+    public typealias ActionHandler = @Sendable (_ resource: String, _ action: String) async -> String?
+
     /// What the dashboard shows.
     public let state: DashboardState
     /// The port it listens on.
     public let port: Int
     private let access: DashboardAccess
     private let emulators: [String: SignalRIntrospection]
+    private let actions: ActionHandler?
     private let logger: Logger
 
     /// A dashboard for `state` on `port`, guarded by `token`; `emulators` are the SignalR
-    /// resources whose hubs it can show, by name.
-    public init(state: DashboardState, port: Int, token: String, emulators: [String: SignalRIntrospection], logger: Logger) {
+    /// resources whose hubs it can show, by name; `actions` carries out starts, stops and
+    /// restarts (none without it).
+    public init(state: DashboardState, port: Int, token: String, emulators: [String: SignalRIntrospection],
+                actions: ActionHandler? = nil, logger: Logger) {
+        self.actions = actions
         self.state = state
         self.port = port
         self.access = DashboardAccess(token: token, port: port)
@@ -101,6 +111,21 @@ public struct DashboardServer: Sendable {
                 }
                 try await writer.finish(nil)
             })
+        }
+        let actions = actions
+        api.post("resources/:name/:action") { request, context -> Response in
+            if let refusal = access.refusal(request) ?? access.refusalOfCrossOrigin(request) { return refusal }
+            let name = context.parameters.get("name") ?? ""
+            let action = context.parameters.get("action") ?? ""
+            guard ["start", "stop", "restart"].contains(action) else {
+                return DashboardResponse.text(.notFound, "unknown action '\(action)': start, stop or restart")
+            }
+            guard state.resources.contains(where: { $0.name == name }) else {
+                return DashboardResponse.text(.notFound, "no resource is called '\(name)'")
+            }
+            guard let actions else { return DashboardResponse.text(.conflict, "this dashboard cannot \(action) resources") }
+            if let refusal = await actions(name, action) { return DashboardResponse.text(.conflict, refusal) }
+            return DashboardResponse.text(.ok, "\(action): done")
         }
         api.get("signalr/:name/state") { request, context -> Response in
             if let refusal = access.refusal(request) { return refusal }
