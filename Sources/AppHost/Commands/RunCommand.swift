@@ -27,7 +27,8 @@ struct RunCommand: AsyncParsableCommand {
 
             The dashboard (the link printed at start, on localhost only) shows every resource's \
             state, its log as it is written, its variables (keys masked) and, for each emulator, \
-            the hubs, connections and messages, live.
+            the hubs, connections and messages, live; its buttons restart, stop and start one \
+            resource while the rest runs.
             """
     )
 
