@@ -32,7 +32,9 @@ struct DashboardFeed: Sendable {
                 return DashboardResource(
                     name: project.name, kind: .project, summary: "project",
                     url: project.hasEndpoint ? application.url(of: project) : nil,
-                    command: project.command.map { application.render($0).value }.joined(separator: " "),
+                    // An access key written into the command line is masked as in the logs.
+                    command: EnvironmentVariable(name: "", value: project.command.map { application.render($0).value }.joined(separator: " "),
+                                                 secrets: plan.secrets).maskedValue,
                     environment: application.environment(for: project).map { .init(name: $0.name, value: $0.maskedValue) })
             }
         }
