@@ -54,7 +54,9 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (file, model) = try model.loadModel()
-        var allocator = SystemPortAllocator()
+        var allocator = SystemPortAllocator(reservedFor: Set(model.signalRResources.filter(\.emulator).map(\.name)))
+        // The emulators' ports stay held until apphost exits.
+        defer { allocator.reservations.forEach { $0.release() } }
         let application: ResolvedApplication
         do {
             application = try ResolvedApplication(model: model, allocator: &allocator, keys: AccessKeyStore(stateFolder: file.stateFolder))
