@@ -46,6 +46,9 @@ final class ProcessTreeWatch: Sendable {
     private let ownPID = getpid()
     private let ownGroup = getpgrp()
 
+    /// The escaped groups known now.
+    var escapedGroups: [EscapedGroup] { state.withLock { Array($0.escaped.values) } }
+
     /// Watches the tree below the processes launched through it. With `adoptsOrphans`, makes this
     /// process a child subreaper (see the type's comment); it says so if the kernel refuses.
     init(orphanGuard: OrphanGuard, console: LogMultiplexer, adoptsOrphans: Bool) {
