@@ -5,6 +5,7 @@ import json
 import os
 import re
 import signal
+import socket
 import urllib.error
 import urllib.request
 
@@ -127,3 +128,31 @@ def test_the_dashboard_shows_resources_logs_variables_and_live_hubs(browser):
         if client:
             client.hub.stop()
         run.kill()
+
+
+def test_a_taken_default_port_is_traded_for_a_free_one():
+    # Free on 127.0.0.1 (so apphost picks it) but taken on ::1, where the dashboard also listens:
+    # the bind fails after the choice, as when two apphost runs start at the same moment.
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    holder = socket.socket(socket.AF_INET6)
+    try:
+        holder.bind(("::1", 18888))
+    except OSError as error:
+        holder.close()
+        pytest.skip(f"[::1]:18888 cannot be held here: {error}")
+    holder.listen()
+    run = AppHostRun(REPOSITORY)
+    try:
+        link = run.wait_for_line(lambda line: "dashboard at " in line).split("dashboard at ", 1)[1]
+        port = int(link.split("localhost:", 1)[1].split("/", 1)[0])
+        assert port != 18888
+        token = link.split("?t=", 1)[1]
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/resources", headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert [resource["name"] for resource in json.load(response)] == ["signalr", "api"]
+        run.signal(signal.SIGINT)
+        assert run.wait() == 0
+    finally:
+        run.kill()
+        holder.close()

@@ -10,18 +10,22 @@ struct DashboardLaunch: Sendable {
     /// The port apphost tries first, so the link stays the same from run to run.
     static let preferredPort = 18888
 
+    /// The port chosen at start.
     let port: Int
+    /// Whether the port was given with --dashboard-port (then it is not changed).
+    private let portIsFixed: Bool
     /// Guards the dashboard; in the link only.
     let token: String
     let feed: DashboardFeed
     private let emulators: [String: SignalRIntrospection]
 
-    /// The link `apphost run` prints.
-    var link: String { "http://localhost:\(port)/?t=\(token)" }
+    /// The link `apphost run` prints for the dashboard on `port`.
+    func link(port: Int) -> String { "http://localhost:\(port)/?t=\(token)" }
 
     /// A dashboard for `plan` on `requestedPort` (nil: 18888, or a free port when that is
     /// taken; 0: a free port). The emulators of `plan` answer introspection with `introspectionToken`.
     init(plan: ProcessPlan, requestedPort: Int?, introspectionToken: String) throws(CommandFailure) {
+        portIsFixed = (requestedPort ?? 0) != 0
         do {
             switch requestedPort {
             case nil: port = LoopbackSocket.isFree(Self.preferredPort) ? Self.preferredPort : try LoopbackSocket.freePort()
@@ -49,11 +53,35 @@ struct DashboardLaunch: Sendable {
     }
 
     /// Serves until cancelled, passing starts, stops and restarts to `supervisor`; says where
-    /// once it listens, and says so if it cannot serve.
+    /// once it listens, and says so if it cannot serve. A port that was free when chosen but is
+    /// taken by the time the server binds (another apphost starting at the same moment) is
+    /// traded once for a free one, unless it was given with --dashboard-port.
     func run(console: LogMultiplexer, supervisor: Supervisor) async {
+        let hosts = LoopbackSocket.ipv6Available() ? ["127.0.0.1", "::1"] : ["127.0.0.1"]
+        var port = port
+        var retried = portIsFixed
+        while true {
+            let link = link(port: port)
+            do {
+                try await server(port: port, supervisor: supervisor).run(hosts: hosts) { console.announce("dashboard at \(link)") }
+                return
+            } catch {
+                guard !Task.isCancelled else { return }
+                if !retried, "\(error)".contains("Address already in use"), let free = try? LoopbackSocket.freePort() {
+                    retried = true
+                    port = free
+                    continue
+                }
+                console.announce("the dashboard stopped: \(error)")
+                return
+            }
+        }
+    }
+
+    private func server(port: Int, supervisor: Supervisor) -> DashboardServer {
         var logger = Logger(label: "apphost.dashboard")
         logger.logLevel = .critical
-        let server = DashboardServer(state: feed.state, port: port, token: token, emulators: emulators, actions: { name, action in
+        return DashboardServer(state: feed.state, port: port, token: token, emulators: emulators, actions: { name, action in
             guard let action = ResourceAction(rawValue: action) else { return "unknown action '\(action)'" }
             do {
                 try await supervisor.perform(action, on: name)
@@ -62,12 +90,6 @@ struct DashboardLaunch: Sendable {
                 return "\(error)"
             }
         }, logger: logger)
-        let hosts = LoopbackSocket.ipv6Available() ? ["127.0.0.1", "::1"] : ["127.0.0.1"]
-        do {
-            try await server.run(hosts: hosts) { console.announce("dashboard at \(link)") }
-        } catch {
-            if !Task.isCancelled { console.announce("the dashboard stopped: \(error)") }
-        }
     }
 
     /// 32 random bytes as hex: for links, where base64's `+` and `/` would need escaping.
