@@ -52,7 +52,10 @@ struct DashboardFeedTests {
         let api = try #require(feed.state.resources.first)
         #expect(api.state == "Exited" && api.stateDetail == "code 3")
         #expect(api.pid == 4242 && api.starts == 1 && api.startedAt != nil)
-        #expect(feed.state.lines(of: "api")?.map(\.text) == ["boom"])
+        // The turns of its life are among its lines, marked as apphost's.
+        let lines = try #require(feed.state.lines(of: "api"))
+        #expect(lines.map(\.text) == ["started (pid 4242)", "Exited (code 3)", "boom"])
+        #expect(lines.map(\.isLifecycle) == [true, true, false])
         #expect(DashboardFeed.split(.restarting(after: .seconds(2))) == ("Restarting", "in 2 s"))
         #expect(DashboardFeed.split(.waiting("for 'db' to be healthy (it is Starting)")) == ("Waiting", "for 'db' to be healthy (it is Starting)"))
         #expect(DashboardFeed.split(.running) == ("Running", nil))

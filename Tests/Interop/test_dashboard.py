@@ -115,6 +115,9 @@ def test_the_dashboard_shows_resources_logs_variables_and_live_hubs(browser):
         wait_for(browser, lambda d: state_of(d, "api") == "Running", "the api Running again")
         new_pid = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, '#resources tr[data-name="api"] td.pid').text, "the new pid")
         assert new_pid != api_pid
+        # The api's log tells the restart among its lines.
+        wait_for(browser, lambda d: any(text.endswith(f"started (pid {new_pid})") for text in texts(d, "#logs .line.lifecycle")),
+                 "the restart in the log")
         run.wait_for_line(lambda line: f"api started (pid {new_pid})" in line)
         assert browser.find_element(By.CSS_SELECTOR, 'nav button[data-action="start"]').get_attribute("disabled") is not None
 

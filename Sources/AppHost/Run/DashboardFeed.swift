@@ -50,12 +50,20 @@ struct DashboardFeed: Sendable {
                 $0.state = stateName
                 $0.stateDetail = detail
             }
+            // Among its lines, the turns of its life that explain them: why it stopped or waits.
+            switch resourceState {
+            case .exited, .failedToStart, .restarting, .unhealthy, .stopped, .waiting:
+                state.append(name, text: resourceState.description, isError: false, isLifecycle: true)
+            case .notStarted, .starting, .running, .stopping:
+                break
+            }
         case .launched(let name, let pid):
             state.update(name) {
                 $0.pid = pid
                 $0.startedAt = Date()
                 $0.starts += 1
             }
+            state.append(name, text: "started (pid \(pid))", isError: false, isLifecycle: true)
         case .output(let name, let text, let isError):
             state.append(name, text: text, isError: isError)
         case .ready:

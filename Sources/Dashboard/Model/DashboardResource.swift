@@ -72,6 +72,17 @@ public struct DashboardLogLine: Sendable, Codable, Equatable {
     public var time: Date
     /// Whether it came on stderr.
     public var isError: Bool
+    /// Whether apphost wrote it (a start, an exit, a restart), not the process.
+    public var isLifecycle: Bool
     /// The text, secrets masked, without its newline.
     public var text: String
+
+    public init(resource: String, sequence: Int, time: Date, isError: Bool, isLifecycle: Bool = false, text: String) {
+        self.resource = resource
+        self.sequence = sequence
+        self.time = time
+        self.isError = isError
+        self.isLifecycle = isLifecycle
+        self.text = text
+    }
 }

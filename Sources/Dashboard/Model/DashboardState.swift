@@ -50,12 +50,13 @@ public final class DashboardState: Sendable {
         }
     }
 
-    /// Records a line written by `name`'s process and tells the pages.
-    public func append(_ name: String, text: String, isError: Bool, time: Date = Date()) {
+    /// Records a line written by `name`'s process (or, `isLifecycle`, by apphost about it: a
+    /// start, an exit) and tells the pages.
+    public func append(_ name: String, text: String, isError: Bool, isLifecycle: Bool = false, time: Date = Date()) {
         contents.withLock { contents in
             let sequence = contents.written[name, default: 0] + 1
             contents.written[name] = sequence
-            let line = DashboardLogLine(resource: name, sequence: sequence, time: time, isError: isError, text: text)
+            let line = DashboardLogLine(resource: name, sequence: sequence, time: time, isError: isError, isLifecycle: isLifecycle, text: text)
             contents.lines[name, default: []].append(line)
             // Trimmed in batches, so appending stays cheap.
             if let count = contents.lines[name]?.count, count > Self.linesKept + Self.linesKept / 4 {

@@ -45,6 +45,8 @@ enum DashboardPage {
           #logs { background: #0d1117; color: #e6edf3; font: 12.5px/1.5 ui-monospace, monospace; padding: .6rem .8rem; height: 28rem;
                   overflow: auto; white-space: pre-wrap; word-break: break-all; border-radius: 6px; margin: 0; }
           #logs .line.stderr { color: #ff7b72; }
+          #logs .line.lifecycle { color: #79c0ff; }
+          #logs .origin { color: #79c0ff; margin-right: .6rem; }
           #logs .time { color: #7d8590; margin-right: .6rem; }
           .actions { margin-left: 1.2rem; display: flex; gap: .3rem; align-items: baseline; }
           .actions button { background: var(--bg); }

@@ -112,9 +112,10 @@ enum DashboardScript {
       if (line.resource !== view.selected || line.sequence <= view.lastLine) return;
       view.lastLine = line.sequence;
       const logs = $("#logs");
-      const node = element("div", null, "line" + (line.isError ? " stderr" : ""));
+      const node = element("div", null, "line" + (line.isError ? " stderr" : "") + (line.isLifecycle ? " lifecycle" : ""));
       node.dataset.sequence = line.sequence;
       node.appendChild(element("span", time(line.time), "time"));
+      if (line.isLifecycle) node.appendChild(element("span", "apphost", "origin"));
       node.appendChild(document.createTextNode(line.text));
       node.hidden = !matchesFilter(line.text);
       logs.appendChild(node);
