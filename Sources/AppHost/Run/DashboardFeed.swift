@@ -50,11 +50,12 @@ struct DashboardFeed: Sendable {
                 $0.state = stateName
                 $0.stateDetail = detail
             }
-            // Among its lines, the turns of its life that explain them: why it stopped or waits.
+            // Among its lines, the turns of its life that explain them: why it stopped. (What it
+            // waits for changes with every step of its dependencies: the state column shows it.)
             switch resourceState {
-            case .exited, .failedToStart, .restarting, .unhealthy, .stopped, .waiting:
+            case .exited, .failedToStart, .restarting, .unhealthy, .stopped:
                 state.append(name, text: resourceState.description, isError: false, isLifecycle: true)
-            case .notStarted, .starting, .running, .stopping:
+            case .notStarted, .waiting, .starting, .running, .stopping:
                 break
             }
         case .launched(let name, let pid):
