@@ -15,10 +15,12 @@ public struct DashboardResource: Sendable, Codable, Equatable {
 
     /// A variable the resource's process receives.
     public struct Variable: Sendable, Codable, Equatable {
+        /// The variable's name.
         public var name: String
         /// The value, with access keys masked.
         public var value: String
 
+        /// A variable; `value` must already be masked.
         public init(name: String, value: String) {
             self.name = name
             self.value = value
@@ -27,6 +29,7 @@ public struct DashboardResource: Sendable, Codable, Equatable {
 
     /// The name in apphost.yaml.
     public var name: String
+    /// What kind of resource it is.
     public var kind: Kind
     /// One line: "SignalR emulator (Serverless)", "project".
     public var summary: String
@@ -77,6 +80,7 @@ public struct DashboardLogLine: Sendable, Codable, Equatable {
     /// The text, secrets masked, without its newline.
     public var text: String
 
+    /// A line as ``DashboardState`` records it.
     public init(resource: String, sequence: Int, time: Date, isError: Bool, isLifecycle: Bool = false, text: String) {
         self.resource = resource
         self.sequence = sequence

@@ -10,6 +10,7 @@ public struct SignalRIntrospection: Sendable {
     /// The emulator's `--introspection-token`.
     public var token: String
 
+    /// Where an emulator answers, and the token its introspection asks for.
     public init(baseURL: String, token: String) {
         self.baseURL = baseURL
         self.token = token

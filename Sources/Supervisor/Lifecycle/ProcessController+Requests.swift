@@ -10,6 +10,7 @@ public enum ResourceAction: String, Sendable, CaseIterable {
 
 /// Why a request about one process was not carried out.
 public struct ActionRefusal: Error, Sendable, CustomStringConvertible {
+    /// The reason, for the person who asked.
     public let description: String
 }
 
