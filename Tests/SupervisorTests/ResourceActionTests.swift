@@ -4,8 +4,13 @@ import Testing
 
 @Suite("Starting, stopping and restarting one process on request", .serialized)
 struct ResourceActionTests {
+    /// How many times `name` was started, in `events`.
+    private static func launches(of name: String, in events: [SupervisorEvent]) -> Int {
+        events.filter { if case .launched(name, _) = $0 { true } else { false } }.count
+    }
+
     private func starts(of name: String, in harness: Harness) -> Int {
-        harness.events.filter { if case .launched(name, _) = $0 { true } else { false } }.count
+        Self.launches(of: name, in: harness.events)
     }
 
     @Test("restart stops the process and starts it again at once, without counting a failure")
@@ -14,9 +19,7 @@ struct ResourceActionTests {
         harness.start()
         try await harness.waitForState("web") { $0 == .running }
         try await harness.supervisor.perform(.restart, on: "web")
-        try await harness.waitUntil("the second start") { events in
-            events.filter { if case .launched("web", _) = $0 { true } else { false } }.count == 2
-        }
+        try await harness.waitUntil("the second start") { Self.launches(of: "web", in: $0) == 2 }
         try await harness.waitUntil("running again") { events in
             events.filter { if case .stateChanged("web", .running) = $0 { true } else { false } }.count == 2
         }
@@ -38,9 +41,7 @@ struct ResourceActionTests {
 
         // The only process is stopped, yet supervision did not end: it takes the start.
         try await harness.supervisor.perform(.start, on: "web")
-        try await harness.waitUntil("the second start") { events in
-            events.filter { if case .launched("web", _) = $0 { true } else { false } }.count == 2
-        }
+        try await harness.waitUntil("the second start") { Self.launches(of: "web", in: $0) == 2 }
         try await harness.waitForState("web") { $0 == .running }
         #expect(try await harness.shutdown() == .stoppedOnRequest)
     }
@@ -52,9 +53,7 @@ struct ResourceActionTests {
         try await harness.waitForState("flaky") { if case .failedToStart = $0 { true } else { false } }
         #expect(starts(of: "flaky", in: harness) == 5)
         try await harness.supervisor.perform(.start, on: "flaky")
-        try await harness.waitUntil("a sixth start") { events in
-            events.filter { if case .launched("flaky", _) = $0 { true } else { false } }.count == 6
-        }
+        try await harness.waitUntil("a sixth start") { Self.launches(of: "flaky", in: $0) == 6 }
         #expect(try await harness.shutdown() == .stoppedOnRequest)
     }
 

@@ -30,9 +30,14 @@ struct AccessKeyStore: AccessKeyProvider {
 
     /// 32 random bytes, base64: 44 characters, like an Azure SignalR access key.
     static func generateKey() -> String {
-        var generator = SystemRandomNumberGenerator()  // getrandom(2): cryptographically secure
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString()
+        Data(randomBytes(32)).base64EncodedString()
+    }
+
+    /// `count` bytes from the system's cryptographically secure generator (getrandom(2)), for
+    /// keys and tokens.
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 
     /// Creates `.apphost/` (mode 0700) if needed, with a `.gitignore` that keeps all of it, keys

@@ -94,7 +94,6 @@ struct DashboardLaunch: Sendable {
 
     /// 32 random bytes as hex: for links, where base64's `+` and `/` would need escaping.
     static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+        AccessKeyStore.randomBytes(32).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -14,6 +14,9 @@ struct DashboardAccess: Sendable {
 
     var cookieName: String { "apphost_dashboard_\(port)" }
 
+    /// The names this server answers to: loopback, with its port.
+    private var authorities: [String] { ["localhost:\(port)", "127.0.0.1:\(port)", "[::1]:\(port)"] }
+
     /// Why `request` is refused, if it is.
     func refusal(_ request: Request) -> Response? {
         guard namesThisServer(request) else {
@@ -32,8 +35,7 @@ struct DashboardAccess: Sendable {
     /// another port of localhost, which counts as the same site.
     func refusalOfCrossOrigin(_ request: Request) -> Response? {
         guard let origin = request.headers[.origin] else { return nil }
-        let allowed = ["http://localhost:\(port)", "http://127.0.0.1:\(port)", "http://[::1]:\(port)"]
-        return allowed.contains(origin.lowercased()) ? nil : DashboardResponse.text(.forbidden, "requests from \(origin) may not change anything here")
+        return authorities.map { "http://" + $0 }.contains(origin.lowercased()) ? nil : DashboardResponse.text(.forbidden, "requests from \(origin) may not change anything here")
     }
 
     /// The answer to `/?t=TOKEN`: the cookie and a redirect to `/`, or nil if the token is wrong.
@@ -49,7 +51,7 @@ struct DashboardAccess: Sendable {
     private func namesThisServer(_ request: Request) -> Bool {
         // HTTP/1 requests carry the Host header as the authority.
         let host = (request.head.authority ?? "").lowercased()
-        return ["localhost:\(port)", "127.0.0.1:\(port)", "[::1]:\(port)"].contains(host)
+        return authorities.contains(host)
     }
 
     /// Compares without stopping at the first difference, so timing tells nothing of the token.

@@ -34,14 +34,14 @@ public enum LoopbackSocket {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-            let (ipv4, port) = try bindReusable(family: AF_INET, address: &address) { Int(UInt16(bigEndian: $0.sin_port)) }
+            let (ipv4, port) = try openBound(family: AF_INET, address: &address, reuseAddress: true) { Int(UInt16(bigEndian: $0.sin_port)) }
             guard includingIPv6 else { return PortReservation(port: port, descriptors: [ipv4]) }
             var address6 = sockaddr_in6()
             address6.sin6_family = sa_family_t(AF_INET6)
             address6.sin6_addr = in6addr_loopback
             address6.sin6_port = UInt16(port).bigEndian
             do {
-                let (ipv6, _) = try bindReusable(family: AF_INET6, address: &address6) { _ in port }
+                let (ipv6, _) = try openBound(family: AF_INET6, address: &address6, reuseAddress: true) { _ in port }
                 return PortReservation(port: port, descriptors: [ipv4, ipv6])
             } catch let error as SocketError {
                 // Free on 127.0.0.1 but not on ::1: try another port.
@@ -60,41 +60,28 @@ public enum LoopbackSocket {
         return (try? bound(family: AF_INET6, address: &address) { _ in true }) ?? false
     }
 
+    /// Binds a TCP socket to `address` for a moment and reports the bound address through `read`.
     private static func bound<Address, Result>(family: Int32, address: inout Address, reuseAddress: Bool = false,
                                                _ read: (Address) -> Result) throws -> Result {
-        #if canImport(Glibc)
-        let descriptor = socket(family, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let descriptor = socket(family, SOCK_STREAM, 0)
-        #endif
-        guard descriptor >= 0 else { throw SocketError(code: errno) }
-        defer { close(descriptor) }
-        if reuseAddress {
-            var one: Int32 = 1
-            setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        }
-        var length = socklen_t(MemoryLayout<Address>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-            }
-        }
-        guard ok else { throw SocketError(code: errno) }
-        return read(address)
+        let (descriptor, result) = try openBound(family: family, address: &address, reuseAddress: reuseAddress, read)
+        close(descriptor)
+        return result
     }
 
-    /// Opens a TCP socket of `family` with SO_REUSEADDR, binds it to `address` (port 0: any)
-    /// and reports the bound address through `read`; the socket is returned open.
-    fileprivate static func bindReusable<Address, Result>(family: Int32, address: inout Address,
-                                                          _ read: (Address) -> Result) throws -> (Int32, Result) {
+    /// Opens a TCP socket of `family` (with SO_REUSEADDR if asked), binds it to `address` (port 0:
+    /// any) and reports the bound address through `read`; the socket is returned open.
+    fileprivate static func openBound<Address, Result>(family: Int32, address: inout Address, reuseAddress: Bool,
+                                                       _ read: (Address) -> Result) throws -> (Int32, Result) {
         #if canImport(Glibc)
         let descriptor = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
         let descriptor = socket(family, SOCK_STREAM, 0)
         #endif
         guard descriptor >= 0 else { throw SocketError(code: errno) }
-        var one: Int32 = 1
-        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        if reuseAddress {
+            var one: Int32 = 1
+            setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
         var length = socklen_t(MemoryLayout<Address>.size)
         let ok = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
