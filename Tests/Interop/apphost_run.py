@@ -50,6 +50,11 @@ class AppHostRun:
             self.lines.append(line)
         return code
 
+    def wait_for_clean_exit(self, timeout: float = 30.0):
+        """Waits for apphost to end and fails, with everything it printed, unless it exited 0."""
+        code = self.wait(timeout)
+        assert code == 0, f"apphost exited with {code}; its output:\n" + "\n".join(self.lines)
+
     def kill(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)

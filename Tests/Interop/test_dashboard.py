@@ -123,7 +123,7 @@ def test_the_dashboard_shows_resources_logs_variables_and_live_hubs(browser):
 
         # Stopping the app is seen live, to the end.
         run.signal(signal.SIGINT)
-        assert run.wait() == 0
+        run.wait_for_clean_exit()
         # No script error; the event streams' reconnects after the stop are expected.
         errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE" and "/events" not in entry["message"]]
         assert not errors, errors
@@ -155,7 +155,7 @@ def test_a_taken_default_port_is_traded_for_a_free_one():
         with urllib.request.urlopen(request, timeout=10) as response:
             assert [resource["name"] for resource in json.load(response)] == ["signalr", "api"]
         run.signal(signal.SIGINT)
-        assert run.wait() == 0
+        run.wait_for_clean_exit()
     finally:
         run.kill()
         holder.close()

@@ -49,7 +49,7 @@ def test_the_sample_chat_runs_end_to_end_and_ctrl_c_stops_everything(tmp_path, s
         assert ben.next() == [{"user": "server", "text": "hi all"}]
 
         run.signal(signal.SIGINT)
-        assert run.wait() == 0
+        run.wait_for_clean_exit()
         assert wait_until(lambda: not living_processes_with("APPHOST_TEST_MARKER", marker), timeout=2.0)
         assert "apphost | everything stopped" in run.lines
         # The access key never reaches the screen, nor git: .apphost/ ignores itself.
@@ -117,7 +117,7 @@ def test_no_process_outlives_apphost(tmp_path, signal_number):
         if signal_number == signal.SIGKILL:
             assert code == -signal.SIGKILL
         else:
-            assert code == 0
+            assert code == 0, f"apphost exited with {code}; its output:\n" + "\n".join(run.lines)
             assert any(line.endswith("| stubborn did not stop within 1 s of SIGTERM; sending SIGKILL") for line in run.lines)
             # Whether a sweep saw the third daemon's parent or not, it is gone: killed with the
             # daemons project, or stopped with the stragglers at the end.

@@ -144,7 +144,7 @@ final class ProcessTreeWatch: Sendable {
         }
         // An orphan's parent is gone, so its owner is told by the output pipe it inherited.
         var roots = supervised.map { (pid: $0.key, owner: Optional($0.value)) }
-            + orphans.map { orphan in (pid: orphan, owner: [1, 2].lazy.compactMap { Self.identity(ofDescriptor: $0, of: "\(orphan)") }.compactMap { pipes[$0] }.first) }
+            + orphans.map { orphan in (pid: orphan, owner: Self.owner(ofOrphan: orphan, pipes: pipes)) }
         var seen: [pid_t: EscapedGroup] = [:]
         var visited = Set<pid_t>()
         while let (pid, inherited) = roots.popLast() {
@@ -191,6 +191,18 @@ final class ProcessTreeWatch: Sendable {
             // 0: still running; the pid: it had ended and is reaped now.
             return waitpid(child, &status, WNOHANG) == 0
         }
+    }
+
+    /// The project whose output pipe the orphan's stdout or stderr still writes to, if any.
+    /// Each descriptor is read once: /proc changes under us, so a lazy chain that asks twice
+    /// (as `lazy.compactMap` does) can get a different answer the second time.
+    private static func owner(ofOrphan orphan: pid_t, pipes: [String: String]) -> String? {
+        for descriptor: Int32 in [1, 2] {
+            if let identity = identity(ofDescriptor: descriptor, of: "\(orphan)"), let owner = pipes[identity] {
+                return owner
+            }
+        }
+        return nil
     }
 
     /// What descriptor `descriptor` of process `process` ("self" or a pid) refers to, such as
