@@ -114,8 +114,7 @@ struct DashboardServerTests {
         try await LiveDashboard.with(state) { dashboard in
             let resources = try await dashboard.get("/api/resources", headers: dashboard.authorized)
             #expect(resources.status == 200)
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
+            let decoder = DashboardJSON.decoder()
             let decoded = try decoder.decode([DashboardResource].self, from: Data(resources.body.utf8))
             #expect(decoded.map(\.name) == ["signalr", "api"])
             #expect(decoded[1].pid == 4242 && decoded[1].state == "Running")
@@ -193,5 +192,30 @@ struct DashboardServerTests {
             #expect(foreign.status == 403)
             #expect(asked.withLock { $0 } == ["restart api", "start api"])
         }
+    }
+
+    @Test("Once the state is finished the server writes the end of every open stream and stops by itself",
+          .timeLimit(.minutes(1)))
+    func stopsWithTheState() async throws {
+        let state = sample()
+        var logger = Logger(label: "test.dashboard")
+        logger.logLevel = .critical
+        let port = try LoopbackSocket.freePort()
+        let token = String(repeating: "ab", count: 32)
+        let server = DashboardServer(state: state, port: port, token: token, emulators: [:], logger: logger)
+        let (ready, readiness) = AsyncStream<Void>.makeStream()
+        let serving = Task { try await server.run(hosts: ["127.0.0.1"]) { readiness.yield() } }
+        for await _ in ready { break }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/events?logs=*")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response = try await client.execute(request, timeout: .seconds(10))
+        state.finish()
+        // The body ends cleanly (a broken connection would throw), and then the server returns.
+        var received = ""
+        for try await chunk in response.body { received += String(buffer: chunk) }
+        #expect(received == ":\n\n")
+        try await serving.value
+        try await client.shutdown()
     }
 }

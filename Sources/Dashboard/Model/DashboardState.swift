@@ -75,8 +75,9 @@ public final class DashboardState: Sendable {
     }
 
     /// Every change from now on; ends when the subscriber stops listening or at ``finish()``.
-    public func subscribe() -> AsyncStream<Update> {
-        let (stream, continuation) = AsyncStream<Update>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+    /// A subscriber that falls more than `buffered` changes behind loses the oldest.
+    public func subscribe(buffered: Int = 10_000) -> AsyncStream<Update> {
+        let (stream, continuation) = AsyncStream<Update>.makeStream(bufferingPolicy: .bufferingNewest(buffered))
         let id = contents.withLock { contents -> UInt64? in
             guard !contents.finished else { return nil }
             contents.nextSubscriber += 1
@@ -91,6 +92,11 @@ public final class DashboardState: Sendable {
             self?.contents.withLock { _ = $0.subscribers.removeValue(forKey: id) }
         }
         return stream
+    }
+
+    /// Returns at ``finish()`` (at once if it has been called), or when the task is cancelled.
+    public func waitUntilFinished() async {
+        for await _ in subscribe(buffered: 0) {}
     }
 
     /// Ends every subscription, and those made later, so that pages' streams close at shutdown.

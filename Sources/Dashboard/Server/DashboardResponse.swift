@@ -3,12 +3,7 @@ import Hummingbird
 
 /// The shapes of the dashboard's answers: JSON, text, the page, and Server-Sent Events.
 enum DashboardResponse {
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
+    private static let encoder = DashboardJSON.encoder()
 
     /// `value` as JSON.
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {

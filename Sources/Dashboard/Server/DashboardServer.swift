@@ -14,7 +14,7 @@ import ServiceLifecycle
 /// - `GET /api/resources`: every resource.
 /// - `GET /api/resources/NAME/logs?after=N`: the kept lines of NAME after line N.
 /// - `GET /api/events?logs=NAME`: Server-Sent Events: `resource` on every change, `line` for
-///   each line NAME writes (no lines without `logs`).
+///   each line NAME writes (no lines without `logs`; `logs=a,b` for several, `logs=*` for all).
 /// - `GET /api/signalr/NAME/state` and `/events`: the emulator's introspection, passed through.
 /// - `POST /api/resources/NAME/start`, `/stop`, `/restart`: asks apphost to do so; 200 once
 ///   done, 409 with the reason when refused.
@@ -45,7 +45,14 @@ public struct DashboardServer: Sendable {
         self.logger = logger
     }
 
-    /// Serves on each of `hosts` until the task is cancelled; `onReady` runs once all listen.
+    /// How long open answers may take to end once the state is finished, before they are cut.
+    static let shutdownGrace = Duration.seconds(2)
+
+    /// Serves on each of `hosts` until the task is cancelled, or until the state is finished
+    /// and every open answer has ended; `onReady` runs once all listen.
+    ///
+    /// Ending with the state lets each event stream write its end, so a reader (a page,
+    /// `apphost logs --follow`) tells the end of the run from a broken connection.
     public func run(hosts: [String], onReady: @escaping @Sendable () async -> Void = {}) async throws {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let inspector = SignalRInspector(client: client, emulators: emulators)
@@ -54,9 +61,26 @@ public struct DashboardServer: Sendable {
             Application(router: router(inspector), configuration: .init(address: .hostname(host, port: port), serverName: nil),
                         onServerRunning: { _ in await ready.signal() }, logger: logger)
         }
-        let group = ServiceGroup(configuration: .init(services: applications.map { .init(service: $0) }, logger: logger))
+        var configuration = ServiceGroupConfiguration(services: applications.map { .init(service: $0) }, logger: logger)
+        configuration.maximumGracefulShutdownDuration = Self.shutdownGrace
+        let group = ServiceGroup(configuration: configuration)
+        let state = state
         do {
-            try await group.run()
+            try await withThrowingTaskGroup(of: Bool.self) { tasks in
+                tasks.addTask {
+                    try await group.run()
+                    return true
+                }
+                tasks.addTask {
+                    await state.waitUntilFinished()
+                    await group.triggerGracefulShutdown()
+                    return false
+                }
+                // Until the servers have stopped; the watch of the state ends with them.
+                for try await serverStopped in tasks where serverStopped {
+                    tasks.cancelAll()
+                }
+            }
         } catch {
             try? await client.shutdown()
             throw error
@@ -95,7 +119,7 @@ public struct DashboardServer: Sendable {
         }
         api.get("events") { request, _ -> Response in
             if let refusal = access.refusal(request) { return refusal }
-            let logsOf = request.uri.queryParameters["logs"].map(String.init)
+            let logsOf = LogSelection(request.uri.queryParameters["logs"].map(String.init))
             let updates = state.subscribe()
             return Response(status: .ok, headers: DashboardResponse.eventStreamHeaders, body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: ":\n\n"))
@@ -103,7 +127,7 @@ public struct DashboardServer: Sendable {
                     switch update {
                     case .resource(let resource):
                         try await writer.write(DashboardResponse.event("resource", resource))
-                    case .line(let line) where line.resource == logsOf:
+                    case .line(let line) where logsOf.contains(line.resource):
                         try await writer.write(DashboardResponse.event("line", line))
                     case .line:
                         continue
