@@ -111,15 +111,22 @@ struct RunCommand: AsyncParsableCommand {
         do {
             outcome = try await withThrowingTaskGroup(of: Void.self) { group in
                 if let dashboard { group.addTask { await dashboard.run(console: console, supervisor: supervisor) } }
-                defer {
-                    // Pages' streams end first, so the server's stop does not wait on them.
+                let outcome: SupervisionOutcome
+                do {
+                    outcome = try await supervisor.run(shutdownRequests: signals.requests) { event in
+                        dashboard?.feed.apply(event)
+                        if case .ready(let report) = event { console.announce(summary.text(report)) }
+                    }
+                } catch {
                     dashboard?.feed.state.finish()
                     group.cancelAll()
+                    throw error
                 }
-                return try await supervisor.run(shutdownRequests: signals.requests) { event in
-                    dashboard?.feed.apply(event)
-                    if case .ready(let report) = event { console.announce(summary.text(report)) }
-                }
+                // Pages and `apphost logs --follow` hear that the run is over; the dashboard
+                // stops once their streams have ended (within DashboardServer.shutdownGrace).
+                dashboard?.feed.state.finish()
+                try await group.waitForAll()
+                return outcome
             }
         } catch {
             throw CommandFailure.runtimeFailure("error: \(error)")

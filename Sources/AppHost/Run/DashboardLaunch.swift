@@ -18,6 +18,8 @@ struct DashboardLaunch: Sendable {
     let token: String
     let feed: DashboardFeed
     private let emulators: [String: SignalRIntrospection]
+    /// `.apphost/` of the run, where the address is left for `apphost ps` and the like.
+    private let stateFolder: URL
 
     /// The link `apphost run` prints for the dashboard on `port`.
     func link(port: Int) -> String { "http://localhost:\(port)/?t=\(token)" }
@@ -43,6 +45,7 @@ struct DashboardLaunch: Sendable {
             throw .runtimeFailure("error: cannot find a free port for the dashboard: \(error)")
         }
         token = Self.randomToken()
+        stateFolder = plan.file.stateFolder
         feed = DashboardFeed(plan: plan)
         var emulators: [String: SignalRIntrospection] = [:]
         for signalR in plan.application.model.signalRResources where signalR.emulator {
@@ -55,15 +58,25 @@ struct DashboardLaunch: Sendable {
     /// Serves until cancelled, passing starts, stops and restarts to `supervisor`; says where
     /// once it listens, and says so if it cannot serve. A port that was free when chosen but is
     /// taken by the time the server binds (another apphost starting at the same moment) is
-    /// traded once for a free one, unless it was given with --dashboard-port.
+    /// traded once for a free one, unless it was given with --dashboard-port. While it serves,
+    /// its address is in `.apphost/run/dashboard.json` for the commands that control a run.
     func run(console: LogMultiplexer, supervisor: Supervisor) async {
         let hosts = LoopbackSocket.ipv6Available() ? ["127.0.0.1", "::1"] : ["127.0.0.1"]
         var port = port
         var retried = portIsFixed
         while true {
             let link = link(port: port)
+            let address = DashboardAddress(pid: getpid(), port: port, token: token)
+            defer { address.remove(from: stateFolder) }
             do {
-                try await server(port: port, supervisor: supervisor).run(hosts: hosts) { console.announce("dashboard at \(link)") }
+                try await server(port: port, supervisor: supervisor).run(hosts: hosts) { [stateFolder] in
+                    do {
+                        try address.write(in: stateFolder)
+                    } catch {
+                        console.announce("cannot leave the dashboard's address for `apphost ps` and `apphost logs`: \(error.localizedDescription)")
+                    }
+                    console.announce("dashboard at \(link)")
+                }
                 return
             } catch {
                 guard !Task.isCancelled else { return }

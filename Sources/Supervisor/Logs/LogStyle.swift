@@ -34,7 +34,7 @@ public struct LogStyle: Sendable {
     static let palette = ["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"]
 
     /// The prefix of a process's lines: its colour is the `index`-th of the palette.
-    func prefix(name: String, index: Int, isError: Bool) -> [UInt8] {
+    public func prefix(name: String, index: Int, isError: Bool) -> [UInt8] {
         let padded = name.padding(toLength: max(nameWidth, name.count), withPad: " ", startingAt: 0)
         let separator = isError ? "!" : "|"
         guard color else { return Array("\(padded) \(separator) ".utf8) }
@@ -44,7 +44,7 @@ public struct LogStyle: Sendable {
     }
 
     /// The prefix of the supervisor's own lines.
-    func systemPrefix() -> [UInt8] {
+    public func systemPrefix() -> [UInt8] {
         let padded = "apphost".padding(toLength: max(nameWidth, 7), withPad: " ", startingAt: 0)
         return Array((color ? "\u{1B}[1m\(padded)\u{1B}[0m | " : "\(padded) | ").utf8)
     }
@@ -53,6 +53,12 @@ public struct LogStyle: Sendable {
     static func timeOfDay() -> [UInt8] {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
+        return timeOfDay(at: now)
+    }
+
+    /// The local time of day of `time` (since 1970), `HH:MM:SS.mmm `, as lines are stamped.
+    public static func timeOfDay(at time: timespec) -> [UInt8] {
+        let now = time
         var seconds = now.tv_sec
         var parts = tm()
         localtime_r(&seconds, &parts)
