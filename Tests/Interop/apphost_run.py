@@ -11,11 +11,11 @@ from pathlib import Path
 from conftest import apphost_binary
 
 
-class AppHostRun:
-    def __init__(self, folder: Path, environment: dict | None = None, args: tuple = ()):
-        env = dict(os.environ, NO_COLOR="1", **(environment or {}))
-        self.process = subprocess.Popen([apphost_binary(), "run", *args], cwd=folder, env=env, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+class LineReader:
+    """The lines a process writes on stdout, read as they come by a thread of their own."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.process = process
         self.lines: list[str] = []
         self._queue: "queue.Queue[str | None]" = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -35,20 +35,27 @@ class AppHostRun:
                 line = self._queue.get(timeout=remaining)
             except queue.Empty:
                 continue
-            assert line is not None, "apphost exited; output:\n" + "\n".join(self.lines)
+            assert line is not None, "the process exited; output:\n" + "\n".join(self.lines)
             self.lines.append(line)
             if predicate(line):
                 return line
 
-    def signal(self, number: int):
-        self.process.send_signal(number)
-
     def wait(self, timeout: float = 30.0) -> int:
+        """Waits for the process to end and collects the rest of its output."""
         code = self.process.wait(timeout=timeout)
-        # Collect the rest of the output.
         while (line := self._queue.get(timeout=5)) is not None:
             self.lines.append(line)
         return code
+
+
+class AppHostRun(LineReader):
+    def __init__(self, folder: Path, environment: dict | None = None, args: tuple = ()):
+        env = dict(os.environ, NO_COLOR="1", **(environment or {}))
+        super().__init__(subprocess.Popen([apphost_binary(), "run", *args], cwd=folder, env=env, stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+
+    def signal(self, number: int):
+        self.process.send_signal(number)
 
     def wait_for_clean_exit(self, timeout: float = 30.0):
         """Waits for apphost to end and fails, with everything it printed, unless it exited 0."""

@@ -1,0 +1,132 @@
+"""`apphost ps`, `logs`, `start`, `stop` and `restart` from another terminal, against a real
+`apphost run` of real processes: what a docker compose user does with `ps`, `logs -f` and
+`restart`."""
+import json
+import os
+import signal
+import subprocess
+import textwrap
+
+from apphost_run import AppHostRun, LineReader, wait_until
+from conftest import apphost_binary
+
+APPLICATION = textwrap.dedent("""\
+    name: control
+    resources:
+      signalr:
+        type: signalr
+        mode: Serverless
+      worker:
+        type: project
+        command: ["python3", "-u", "-c", "import os, sys, time; print('worker', os.getpid(), 'up'); print('to stderr', file=sys.stderr); time.sleep(3600)"]
+        references: [signalr]
+        shutdownTimeout: 2s
+      web:
+        type: project
+        command: ["python3", "-u", "-c", "import time; print('web up'); time.sleep(3600)"]
+        shutdownTimeout: 2s
+    """)
+
+
+def apphost(folder, *arguments):
+    return subprocess.run([apphost_binary(), *arguments], cwd=folder, env=dict(os.environ, NO_COLOR="1"),
+                          capture_output=True, text=True, timeout=60)
+
+
+def resources(folder) -> dict:
+    listed = apphost(folder, "ps", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    return {resource["name"]: resource for resource in json.loads(listed.stdout)}
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_ps_logs_and_actions_talk_to_the_running_application(tmp_path):
+    (tmp_path / "apphost.yaml").write_text(APPLICATION)
+    run = AppHostRun(tmp_path, args=("--dashboard-port", "0"))
+    follower = None
+    try:
+        run.wait_for_line(lambda line: " is up in " in line)
+        # The dashboard may say where it is before or after the summary.
+        if not any(line.startswith("apphost | dashboard at ") for line in run.lines):
+            run.wait_for_line(lambda line: line.startswith("apphost | dashboard at "))
+        assert oct((tmp_path / ".apphost" / "run" / "dashboard.json").stat().st_mode & 0o777) == "0o600"
+
+        table = apphost(tmp_path, "ps")
+        assert table.returncode == 0, table.stderr
+        header, *rows = table.stdout.splitlines()
+        assert header.split() == ["NAME", "STATE", "PID", "UPTIME", "STARTS", "URL"]
+        assert [row.split()[:2] for row in rows] == [["signalr", "Running"], ["worker", "Running"], ["web", "Running"]]
+        first_pid = resources(tmp_path)["worker"]["pid"]
+        assert alive(first_pid)
+
+        # Everything each resource printed, in the form `apphost run` printed it.
+        assert wait_until(lambda: "web     | web up" in apphost(tmp_path, "logs").stdout.splitlines(), timeout=10)
+        logs = apphost(tmp_path, "logs", "worker").stdout.splitlines()
+        assert f"worker  | worker {first_pid} up" in logs
+        assert "worker  ! to stderr" in logs
+        assert f"apphost | worker: started (pid {first_pid})" in logs
+        assert not any(line.startswith("web ") for line in logs)
+        assert apphost(tmp_path, "logs", "web", "--tail", "1").stdout.splitlines() == ["web     | web up"]
+
+        follower = LineReader(subprocess.Popen([apphost_binary(), "logs", "--follow", "worker"], cwd=tmp_path, text=True,
+                                               env=dict(os.environ, NO_COLOR="1"), stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        follower.wait_for_line(lambda line: line == f"worker  | worker {first_pid} up")
+
+        # A misspelt name changes nothing and says what was meant.
+        misspelt = apphost(tmp_path, "restart", "wokrer")
+        assert misspelt.returncode == 1
+        assert "has no resource 'wokrer'; did you mean 'worker'?" in misspelt.stderr
+        assert resources(tmp_path)["worker"]["pid"] == first_pid
+
+        restarted = apphost(tmp_path, "restart", "worker")
+        assert restarted.returncode == 0, restarted.stderr
+        assert "worker: restarted" in restarted.stderr
+        assert not alive(first_pid)
+        assert wait_until(lambda: resources(tmp_path)["worker"]["state"] == "Running", timeout=10)
+        second = resources(tmp_path)["worker"]
+        assert second["pid"] != first_pid and second["starts"] == 2
+        # The follower sees the new process's first words as they are written.
+        follower.wait_for_line(lambda line: line == f"worker  | worker {second['pid']} up")
+
+        stopped = apphost(tmp_path, "stop", "worker")
+        assert stopped.returncode == 0, stopped.stderr
+        assert resources(tmp_path)["worker"]["state"] == "Stopped"
+        assert not alive(second["pid"])
+        assert resources(tmp_path)["web"]["state"] == "Running"
+        again = apphost(tmp_path, "stop", "worker")
+        assert again.returncode == 2
+        assert "worker is not running (Stopped)" in again.stderr
+
+        started = apphost(tmp_path, "start", "worker")
+        assert started.returncode == 0, started.stderr
+        assert wait_until(lambda: resources(tmp_path)["worker"]["state"] == "Running", timeout=10)
+        third_pid = resources(tmp_path)["worker"]["pid"]
+        follower.wait_for_line(lambda line: line == f"worker  | worker {third_pid} up")
+
+        # Ctrl-C ends the run: the follower has seen every start and ends with it.
+        run.signal(signal.SIGINT)
+        run.wait_for_clean_exit()
+        assert follower.wait(timeout=10) == 0
+        assert "the run has ended" in follower.process.stderr.read()
+        # Each line once (none lost or repeated between the history and the stream), none of web.
+        expected = ["worker  ! to stderr"] * 3 + ["apphost | worker: Stopped"] * 2
+        for pid in (first_pid, second["pid"], third_pid):
+            expected += [f"apphost | worker: started (pid {pid})", f"worker  | worker {pid} up"]
+        assert sorted(follower.lines) == sorted(expected)
+
+        # No run, no answer; and the address is gone with the run.
+        assert not (tmp_path / ".apphost" / "run" / "dashboard.json").exists()
+        after = apphost(tmp_path, "ps")
+        assert after.returncode == 2
+        assert "apphost is not running apphost.yaml" in after.stderr
+    finally:
+        if follower and follower.process.poll() is None:
+            follower.process.kill()
+        run.kill()
