@@ -58,6 +58,12 @@ def test_ps_logs_and_actions_talk_to_the_running_application(tmp_path):
             run.wait_for_line(lambda line: line.startswith("apphost | dashboard at "))
         assert oct((tmp_path / ".apphost" / "run" / "dashboard.json").stat().st_mode & 0o777) == "0o600"
 
+        # One run per apphost.yaml: a second is refused at once, naming the first, and starts nothing.
+        second_run = apphost(tmp_path, "run", "--dashboard-port", "0")
+        assert second_run.returncode == 1
+        assert f"apphost is already running apphost.yaml (pid {run.process.pid})" in second_run.stderr
+        assert "starting" not in second_run.stdout + second_run.stderr
+
         table = apphost(tmp_path, "ps")
         assert table.returncode == 0, table.stderr
         header, *rows = table.stdout.splitlines()

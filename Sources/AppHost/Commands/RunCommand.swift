@@ -54,6 +54,8 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (file, model) = try model.loadModel()
+        let lock = try RunLock.acquire(in: file.stateFolder, for: file.path)
+        defer { withExtendedLifetime(lock) {} }
         var allocator = SystemPortAllocator(reservedFor: Set(model.signalRResources.filter(\.emulator).map(\.name)))
         // The emulators' ports stay held until apphost exits.
         defer { allocator.reservations.forEach { $0.release() } }
