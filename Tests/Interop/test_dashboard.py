@@ -89,6 +89,17 @@ def test_the_dashboard_shows_resources_logs_variables_and_live_hubs(browser):
         urllib.request.urlopen(request, timeout=10).close()
         wait_for(browser, lambda d: any("POST /api/messages" in text for text in texts(d, "#logs .line")), "the live log line")
 
+        # Every resource's lines in one log, each marked with its resource, and nothing to act on.
+        browser.find_element(By.ID, "all-logs").click()
+        assert browser.current_url.endswith("#*/logs")
+        wait_for(browser, lambda d: {"signalr", "api"} <= set(texts(d, "#logs .line .source")), "the lines of both resources")
+        assert any("POST /api/messages" in text for text in texts(browser, "#logs .line"))
+        assert not browser.find_element(By.CSS_SELECTOR, "nav .actions").is_displayed()
+        urllib.request.urlopen(request, timeout=10).close()
+        wait_for(browser, lambda d: sum("POST /api/messages" in text for text in texts(d, "#logs .line")) == 2, "a live line in the merged log")
+        browser.find_element(By.CSS_SELECTOR, '#resources tr[data-name="api"]').click()
+        assert browser.find_element(By.CSS_SELECTOR, "nav .actions").is_displayed()
+
         # Variables, with the access key masked.
         browser.find_element(By.CSS_SELECTOR, 'nav button[data-tab="environment"]').click()
         values = dict(zip(texts(browser, "#environment td.variable"), texts(browser, "#environment td.value")))

@@ -48,6 +48,9 @@ enum DashboardPage {
           #logs .line.lifecycle { color: #79c0ff; }
           #logs .origin { color: #79c0ff; margin-right: .6rem; }
           #logs .time { color: #7d8590; margin-right: .6rem; }
+          #logs .source { color: #d2a8ff; margin-right: .6rem; display: inline-block; min-width: 7ch; }
+          #all-logs { margin-left: auto; border: 1px solid var(--line); background: white; padding: .2rem .7rem; border-radius: 6px; cursor: pointer; }
+          #all-logs[aria-selected=true] { background: var(--accent); color: white; border-color: var(--accent); }
           .actions { margin-left: 1.2rem; display: flex; gap: .3rem; align-items: baseline; }
           .actions button { background: var(--bg); }
           .actions button:disabled { opacity: .45; cursor: default; }
@@ -63,7 +66,7 @@ enum DashboardPage {
         </style>
         </head>
         <body>
-        <header><h1>\#(title)</h1><span id="connection">connecting…</span></header>
+        <header><h1>\#(title)</h1><span id="connection">connecting…</span><button id="all-logs" aria-selected="false">All logs</button></header>
         <main>
           <table id="resources">
             <thead><tr><th>Name</th><th>Type</th><th>State</th><th>Started</th><th>Starts</th><th>PID</th><th>URL</th></tr></thead>

@@ -3,7 +3,9 @@
 enum DashboardScript {
     static let javascript = #"""
     "use strict";
-    const view = { resources: new Map(), selected: null, tab: "logs", lastLine: 0, pending: null,
+    // `selected` is a resource's name, or ALL for the lines of every resource, merged.
+    const ALL = "*";
+    const view = { resources: new Map(), selected: null, tab: "logs", lastLines: new Map(), pending: null,
                    events: null, feed: null, stateTimer: null, follow: true, acting: false };
     const $ = (selector) => document.querySelector(selector);
 
@@ -70,18 +72,21 @@ enum DashboardScript {
       for (const row of document.querySelectorAll("#resources tbody tr")) {
         row.classList.toggle("selected", row.dataset.name === name);
       }
+      $("#all-logs").setAttribute("aria-selected", String(name === ALL));
       $("#details").hidden = false;
       if (changed) {
         $("#logs").replaceChildren();
-        view.lastLine = 0;
+        view.lastLines.clear();
         connect();
       }
       renderDetails();
     }
 
     function renderDetails() {
+      if (view.selected === ALL) return renderAllLogs();
       const resource = view.resources.get(view.selected);
       if (!resource) return;
+      for (const button of document.querySelectorAll("nav button[data-tab]")) button.hidden = false;
       $("#details-name").textContent = resource.name;
       const inspectable = resource.kind === "signalREmulator";
       $('nav button[data-tab="signalr"]').hidden = !inspectable;
@@ -108,13 +113,30 @@ enum DashboardScript {
       if (view.tab === "signalr") openFeed(resource.name); else closeFeed();
     }
 
+    // Every resource's lines in one log, each marked with its resource; nothing to act on.
+    function renderAllLogs() {
+      view.tab = "logs";
+      $("#details-name").textContent = "All resources";
+      for (const button of document.querySelectorAll("nav button[data-tab]")) {
+        button.hidden = button.dataset.tab !== "logs";
+        button.setAttribute("aria-selected", String(button.dataset.tab === "logs"));
+      }
+      document.querySelector("nav .actions").hidden = true;
+      for (const panel of document.querySelectorAll("[data-tab-panel]")) panel.hidden = panel.dataset.tabPanel !== "logs";
+      $("#log-filter").hidden = false;
+      closeFeed();
+    }
+
     function addLine(line) {
-      if (line.resource !== view.selected || line.sequence <= view.lastLine) return;
-      view.lastLine = line.sequence;
+      const all = view.selected === ALL;
+      if ((!all && line.resource !== view.selected) || line.sequence <= (view.lastLines.get(line.resource) || 0)) return;
+      view.lastLines.set(line.resource, line.sequence);
       const logs = $("#logs");
       const node = element("div", null, "line" + (line.isError ? " stderr" : "") + (line.isLifecycle ? " lifecycle" : ""));
+      node.dataset.resource = line.resource;
       node.dataset.sequence = line.sequence;
       node.appendChild(element("span", time(line.time), "time"));
+      if (all) node.appendChild(element("span", line.resource, "source"));
       if (line.isLifecycle) node.appendChild(element("span", "apphost", "origin"));
       node.appendChild(document.createTextNode(line.text));
       node.hidden = !matchesFilter(line.text);
@@ -189,9 +211,16 @@ enum DashboardScript {
         for (const resource of await getJSON("/api/resources")) renderResource(resource);
         if (view.selected) {
           view.pending = [];
-          const name = view.selected;
-          const lines = await getJSON(`/api/resources/${encodeURIComponent(name)}/logs?after=${view.lastLine}`);
-          if (name === view.selected) for (const line of lines) addLine(line);
+          const selected = view.selected;
+          const names = selected === ALL ? [...view.resources.keys()] : [selected];
+          const lines = [];
+          for (const [order, name] of names.entries()) {
+            const kept = await getJSON(`/api/resources/${encodeURIComponent(name)}/logs?after=${view.lastLines.get(name) || 0}`);
+            lines.push(...kept.map((line, position) => ({ line, order, position })));
+          }
+          // Merged in the order written; lines of the same moment keep their resource's order.
+          lines.sort((a, b) => (Date.parse(a.line.time) - Date.parse(b.line.time)) || (a.order - b.order) || (a.position - b.position));
+          if (selected === view.selected) for (const entry of lines) addLine(entry.line);
           const pending = view.pending || [];
           view.pending = null;
           for (const line of pending) addLine(line);
@@ -275,6 +304,7 @@ enum DashboardScript {
     for (const button of document.querySelectorAll("nav button[data-tab]")) {
       button.addEventListener("click", () => select(view.selected, button.dataset.tab));
     }
+    $("#all-logs").addEventListener("click", () => select(ALL, "logs"));
     for (const button of document.querySelectorAll("nav button[data-action]")) {
       button.addEventListener("click", () => act(view.selected, button.dataset.action));
     }
