@@ -37,18 +37,14 @@ struct DashboardClientTests {
 
     @Test("Actions are carried out, and a refusal arrives with its reason")
     func actions() async throws {
-        let asked = Mutex<[String]>([])
-        let handler: DashboardServer.ActionHandler = { resource, action in
-            asked.withLock { $0.append("\(action) \(resource)") }
-            return action == "start" ? "api is Running already; restart it instead" : nil
-        }
+        let (asked, handler) = LiveDashboard.recordingActions(refusing: "start", because: "api is Running already; restart it instead")
         try await LiveDashboard.with(sample(), actions: handler) { dashboard in
             let client = DashboardClient(port: dashboard.port, token: dashboard.token, client: dashboard.client)
             try await client.perform("restart", on: "api")
             await #expect(throws: DashboardClient.Failure.refused("api is Running already; restart it instead")) {
                 try await client.perform("start", on: "api")
             }
-            #expect(asked.withLock { $0 } == ["restart api", "start api"])
+            #expect(asked.all == ["restart api", "start api"])
         }
     }
 

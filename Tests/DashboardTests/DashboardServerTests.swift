@@ -54,6 +54,22 @@ struct LiveDashboard {
     }
 
     var authorized: [(String, String)] { [("Authorization", "Bearer \(token)")] }
+
+    /// What an action handler was asked, in order ("restart api").
+    final class AskedActions: Sendable {
+        private let asked = Mutex<[String]>([])
+        var all: [String] { asked.withLock { $0 } }
+        func record(_ action: String) { asked.withLock { $0.append(action) } }
+    }
+
+    /// An action handler that records what it is asked and refuses `refused` actions with `reason`.
+    static func recordingActions(refusing refused: String, because reason: String) -> (asked: AskedActions, handler: DashboardServer.ActionHandler) {
+        let asked = AskedActions()
+        return (asked, { resource, action in
+            asked.record("\(action) \(resource)")
+            return action == refused ? reason : nil
+        })
+    }
 }
 
 @Suite("Dashboard server")
@@ -173,11 +189,7 @@ struct DashboardServerTests {
 
     @Test("start, stop and restart are passed to apphost; a refusal is 409 with the reason")
     func actions() async throws {
-        let asked = Mutex<[String]>([])
-        let handler: DashboardServer.ActionHandler = { resource, action in
-            asked.withLock { $0.append("\(action) \(resource)") }
-            return action == "start" ? "api is Running already; restart it instead" : nil
-        }
+        let (asked, handler) = LiveDashboard.recordingActions(refusing: "start", because: "api is Running already; restart it instead")
         try await LiveDashboard.with(sample(), actions: handler) { dashboard in
             let restart = try await dashboard.get("/api/resources/api/restart", method: .POST, headers: dashboard.authorized)
             #expect(restart.status == 200)
@@ -190,7 +202,7 @@ struct DashboardServerTests {
             let foreign = try await dashboard.get("/api/resources/api/stop", method: .POST,
                                                   headers: dashboard.authorized + [("Origin", "http://localhost:3000")])
             #expect(foreign.status == 403)
-            #expect(asked.withLock { $0 } == ["restart api", "start api"])
+            #expect(asked.all == ["restart api", "start api"])
         }
     }
 
