@@ -59,4 +59,9 @@ struct CommandFailure: Error {
     static func userError(_ message: String) -> CommandFailure { CommandFailure(message: message, exitCode: 1) }
     /// A failure while running.
     static func runtimeFailure(_ message: String) -> CommandFailure { CommandFailure(message: message, exitCode: 2) }
+
+    /// A resource name given on the command line that `file` does not have, with the closest one.
+    static func unknownResource(_ name: String, in file: String, known: [String]) -> CommandFailure {
+        .userError("error: \(file) has no resource '\(name)'\(Suggestion.didYouMean(name, in: known))\n    hint: its resources are \(known.joined(separator: ", "))")
+    }
 }

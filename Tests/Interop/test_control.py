@@ -136,3 +136,28 @@ def test_ps_logs_and_actions_talk_to_the_running_application(tmp_path):
         if follower and follower.process.poll() is None:
             follower.process.kill()
         run.kill()
+
+
+def test_run_with_names_starts_those_and_what_they_need(tmp_path):
+    # web is broken (its folder does not exist), but it is not asked for, so it is neither checked nor started.
+    (tmp_path / "apphost.yaml").write_text(APPLICATION + "    workingDirectory: no-such-folder\n")
+    run = AppHostRun(tmp_path, args=("worker", "--dashboard-port", "0"))
+    try:
+        starting = run.wait_for_line(lambda line: line.startswith("apphost | starting control from apphost.yaml: "))
+        assert starting.endswith(": signalr, worker")
+        run.wait_for_line(lambda line: " is up in " in line)
+        assert list(resources(tmp_path)) == ["signalr", "worker"]
+        assert all(state["state"] == "Running" for state in resources(tmp_path).values())
+        run.signal(signal.SIGINT)
+        run.wait_for_clean_exit()
+        assert not any(line.startswith("web") or "web " in line for line in run.lines)
+    finally:
+        run.kill()
+
+    misspelt = apphost(tmp_path, "run", "wrker")
+    assert misspelt.returncode == 1
+    assert "has no resource 'wrker'; did you mean 'worker'?" in misspelt.stderr
+    # Without names, web's missing folder is found before anything starts.
+    everything = apphost(tmp_path, "run")
+    assert everything.returncode == 1
+    assert "the working directory 'no-such-folder' does not exist" in everything.stderr

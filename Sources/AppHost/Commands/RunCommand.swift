@@ -22,6 +22,12 @@ struct RunCommand: AsyncParsableCommand {
             (default 10 s). A second Ctrl-C kills everything at once. Nothing outlives apphost, \
             even when apphost itself is killed.
 
+            With RESOURCE names, only those start, with what they reference or wait for (as \
+            `docker compose up NAME` does). `apphost run signalr` runs the emulator alone, for an \
+            app you start from your IDE with the variables `apphost env` shows (give the \
+            emulator a fixed `port` so they stay the same from run to run). What is not started \
+            is not checked either.
+
             Before anything starts, fixed ports, working directories and commands are checked; \
             a problem is reported with its place in apphost.yaml and nothing is started.
 
@@ -31,6 +37,9 @@ struct RunCommand: AsyncParsableCommand {
             resource while the rest runs.
             """
     )
+
+    @Argument(help: "Only these resources, with what they reference or wait for (default: every one).")
+    var resources: [String] = []
 
     @OptionGroup var model: ModelOptions
 
@@ -54,9 +63,11 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (file, model) = try model.loadModel()
+        let selection = try select(in: model, file: file)
         let lock = try RunLock.acquire(in: file.stateFolder, for: file.path)
         defer { withExtendedLifetime(lock) {} }
-        var allocator = SystemPortAllocator(reservedFor: Set(model.signalRResources.filter(\.emulator).map(\.name)))
+        let emulators = model.signalRResources.filter { $0.emulator && (selection?.contains($0.name) ?? true) }
+        var allocator = SystemPortAllocator(reservedFor: Set(emulators.map(\.name)))
         // The emulators' ports stay held until apphost exits.
         defer { allocator.reservations.forEach { $0.release() } }
         let application: ResolvedApplication
@@ -67,6 +78,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         var plan = ProcessPlan(file: file, application: application, executable: Self.executablePath,
                                baseEnvironment: ProcessInfo.processInfo.environment)
+        plan.selection = selection
         if !noDashboard { plan.introspectionToken = DashboardLaunch.randomToken() }
         let problems = Preflight(plan: plan).problems()
         if !problems.isEmpty {
@@ -107,7 +119,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         defer { signals.cancel() }
         let shownLogFolder = (plan.file.folder.path == FileManager.default.currentDirectoryPath) ? ".apphost/logs" : logFolder
-        let summary = RunSummary(application: plan.application, logFolder: shownLogFolder)
+        let summary = RunSummary(application: plan.application, logFolder: shownLogFolder, selection: plan.selection)
         console.announce("starting \(plan.application.model.name) from \(plan.file.path): \(specifications.map(\.name).joined(separator: ", "))")
         let outcome: SupervisionOutcome
         do {
@@ -140,6 +152,17 @@ struct RunCommand: AsyncParsableCommand {
             console.announce("every resource has ended")
             if !allSucceeded { throw ExitCode(2) }
         }
+    }
+
+    /// The resources named on the command line and what they need; nil when none are named.
+    /// An unknown name is a user error, with the closest name.
+    private func select(in model: ApplicationModel, file: ModelFile) throws(CommandFailure) -> Set<String>? {
+        guard !resources.isEmpty else { return nil }
+        let known = model.resources.map(\.name)
+        for name in resources where !known.contains(name) {
+            throw .unknownResource(name, in: file.path, known: known)
+        }
+        return model.resourcesNeeded(by: resources)
     }
 
     /// This program's own path, to start `apphost emulator` from the same build.

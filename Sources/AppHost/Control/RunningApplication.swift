@@ -34,7 +34,7 @@ struct RunningApplication {
         let known = resources.map(\.name)
         guard !names.isEmpty else { return known }
         for name in names where !known.contains(name) {
-            throw .userError("error: \(file.path) has no resource '\(name)'\(Suggestion.didYouMean(name, in: known))\n    hint: its resources are \(known.joined(separator: ", "))")
+            throw .unknownResource(name, in: file.path, known: known)
         }
         return names
     }

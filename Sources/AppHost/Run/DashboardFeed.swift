@@ -12,7 +12,7 @@ struct DashboardFeed: Sendable {
     /// The resources of `plan`, none started yet.
     init(plan: ProcessPlan) {
         let application = plan.application
-        let resources = application.model.resources.map { resource -> DashboardResource in
+        let resources = application.model.resources.filter { plan.runs($0.name) }.map { resource -> DashboardResource in
             switch resource {
             case .signalR(let signalR):
                 // What a project that references it receives, as the page's "Environment".

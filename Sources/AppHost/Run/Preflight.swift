@@ -11,12 +11,12 @@ struct Preflight {
     /// Every problem found, located in apphost.yaml.
     func problems() -> [Diagnostic] {
         var problems: [Diagnostic] = []
-        for fixed in plan.application.model.fixedPorts where !LoopbackSocket.isFree(fixed.port) {
+        for fixed in plan.application.model.fixedPorts where plan.runs(fixed.resource) && !LoopbackSocket.isFree(fixed.port) {
             let holder = PortOwner.describe(port: fixed.port).map { " by \($0)" } ?? ""
             problems.append(.error("port \(fixed.port) of '\(fixed.resource)' is already in use\(holder)", at: fixed.location,
                                    hint: "stop what holds it, or choose another port (0 picks a free one)"))
         }
-        for project in plan.application.model.projects {
+        for project in plan.application.model.projects where plan.runs(project.name) {
             problems += check(project)
         }
         return problems

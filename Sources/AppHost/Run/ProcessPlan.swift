@@ -16,6 +16,13 @@ struct ProcessPlan {
     /// The token the emulators' introspection (`/_apphost/…`) answers to, for the dashboard;
     /// nil leaves introspection off.
     var introspectionToken: String?
+    /// The resources this run starts (`apphost run NAME…`: those and what they need); nil for all.
+    var selection: Set<String>?
+
+    /// Whether this run starts `name`.
+    func runs(_ name: String) -> Bool {
+        selection?.contains(name) ?? true
+    }
 
     /// The variable that hands an emulator its access key (not the command line, which other
     /// users of the machine can read in `ps`).
@@ -28,9 +35,9 @@ struct ProcessPlan {
     func specifications() throws -> [ProcessSpecification] {
         let supervised = Set(application.model.resources.compactMap { resource -> String? in
             if case .signalR(let signalR) = resource, !signalR.emulator { return nil }
-            return resource.name
+            return runs(resource.name) ? resource.name : nil
         })
-        return try application.model.resources.compactMap { resource -> ProcessSpecification? in
+        return try application.model.resources.filter { runs($0.name) }.compactMap { resource -> ProcessSpecification? in
             switch resource {
             case .signalR(let signalR):
                 return signalR.emulator ? try emulator(signalR) : nil

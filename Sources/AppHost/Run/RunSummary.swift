@@ -7,11 +7,13 @@ import Supervisor
 struct RunSummary {
     let application: ResolvedApplication
     let logFolder: String
+    /// The resources of this run (nil: all of the model's).
+    var selection: Set<String>? = nil
 
     /// The summary for `report`.
     func text(_ report: ReadinessReport) -> String {
         var rows: [[String]] = []
-        for resource in application.model.resources {
+        for resource in application.model.resources where selection?.contains(resource.name) ?? true {
             let entry = report.processes.first { $0.name == resource.name }
             let ready = entry?.readyAfter.map { "ready in " + Self.seconds($0) } ?? ""
             switch resource {
@@ -30,7 +32,7 @@ struct RunSummary {
             let cells = row.enumerated().map { index, cell in index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
             lines.append("  " + cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
         }
-        let pages = application.model.projects.filter(\.hasEndpoint).map { application.url(of: $0) + "/" }
+        let pages = application.model.projects.filter { $0.hasEndpoint && (selection?.contains($0.name) ?? true) }.map { application.url(of: $0) + "/" }
         if let page = pages.first {
             lines.append("open \(page) · logs in \(logFolder) · Ctrl-C stops everything")
         } else {

@@ -22,6 +22,19 @@ public struct ApplicationModel: Sendable {
         resources.first { $0.name == name }
     }
 
+    /// The resources `names` need to run: themselves and, transitively, what they reference
+    /// or wait for, as `docker compose up NAME` brings up a service's dependencies. Names
+    /// that are not resources are ignored (the caller reports them).
+    public func resourcesNeeded(by names: some Sequence<String>) -> Set<String> {
+        var needed = Set<String>()
+        var pending = Array(names)
+        while let name = pending.popLast() {
+            guard let resource = resource(named: name), needed.insert(name).inserted else { continue }
+            pending += resource.dependencies.map(\.value)
+        }
+        return needed
+    }
+
     /// The SignalR resources, in file order.
     public var signalRResources: [SignalRResource] {
         resources.compactMap { if case .signalR(let resource) = $0 { resource } else { nil } }
