@@ -15,7 +15,7 @@ struct AppHostCommand: AsyncParsableCommand {
 
             Exit codes: 0 success, 1 a problem in the model or the command line, 2 a failure at run time.
             """,
-        subcommands: [InitCommand.self, RunCommand.self, PsCommand.self, LogsCommand.self, StartCommand.self, StopCommand.self, RestartCommand.self,
+        subcommands: [InitCommand.self, RunCommand.self, PsCommand.self, LogsCommand.self, StartCommand.self, StopCommand.self, RestartCommand.self, DownCommand.self,
                       ValidateCommand.self, EnvCommand.self, PublishCommand.self, EmulatorCommand.self]
     )
 

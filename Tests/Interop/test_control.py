@@ -161,3 +161,24 @@ def test_run_with_names_starts_those_and_what_they_need(tmp_path):
     everything = apphost(tmp_path, "run")
     assert everything.returncode == 1
     assert "the working directory 'no-such-folder' does not exist" in everything.stderr
+
+
+def test_down_stops_the_run_from_another_terminal_even_without_a_dashboard(tmp_path):
+    (tmp_path / "apphost.yaml").write_text(APPLICATION)
+    run = AppHostRun(tmp_path, args=("--no-dashboard",))
+    try:
+        run.wait_for_line(lambda line: " is up in " in line)
+        pids = [int(line.split("(pid ", 1)[1].rstrip(")")) for line in run.lines if " started (pid " in line]
+        assert len(pids) == 3 and all(alive(pid) for pid in pids)
+        down = apphost(tmp_path, "down")
+        assert down.returncode == 0, down.stderr
+        assert f"stopping the run of apphost.yaml (pid {run.process.pid})" in down.stderr
+        # `down` returns once the run has ended: by then every process it started is gone.
+        assert not any(alive(pid) for pid in pids)
+        run.wait_for_clean_exit()
+        assert "apphost | SIGTERM: stopping everything (Ctrl-C again to kill at once)" in run.lines
+        again = apphost(tmp_path, "down")
+        assert again.returncode == 0
+        assert "apphost is not running apphost.yaml; nothing to stop" in again.stderr
+    finally:
+        run.kill()

@@ -1,4 +1,5 @@
 import Foundation
+import Supervisor
 
 /// One `apphost run` per apphost.yaml at a time: two would share `.apphost/` (the second would
 /// rotate the first one's logs away and replace its dashboard address) and start every app twice.
@@ -43,6 +44,17 @@ struct RunLock: ~Copyable {
         return RunLock(descriptor: descriptor)
     }
 
+    /// The run holding the lock of `stateFolder`, or nil when none does.
+    static func holder(in stateFolder: URL) -> RunHolder? {
+        let descriptor = open(stateFolder.appendingPathComponent("run.lock").path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
+            close(descriptor)
+            return nil
+        }
+        return RunHolder(pid: readPID(descriptor), descriptor: descriptor)
+    }
+
     private init(descriptor: Int32) {
         self.descriptor = descriptor
     }
@@ -51,10 +63,32 @@ struct RunLock: ~Copyable {
         close(descriptor)
     }
 
-    private static func readPID(_ descriptor: Int32) -> Int32? {
+    fileprivate static func readPID(_ descriptor: Int32) -> Int32? {
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
         guard count > 0 else { return nil }
         return Int32(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
+
+/// A run that holds the lock, seen from another process (`apphost down`).
+struct RunHolder: ~Copyable {
+    /// Its process id, as it wrote it (nil in the instant between taking the lock and writing).
+    let pid: Int32?
+    fileprivate let descriptor: Int32
+
+    /// Returns once the run has ended: the kernel grants the lock only then.
+    consuming func waitUntilEnded() async {
+        let descriptor = descriptor
+        discard self
+        // flock blocks: a thread of its own keeps it off the tasks' threads.
+        await DedicatedThread.run(named: "apphost run lock") {
+            while flock(descriptor, LOCK_SH) != 0, errno == EINTR {}
+            close(descriptor)
+        }
+    }
+
+    deinit {
+        close(descriptor)
     }
 }

@@ -2,9 +2,9 @@ import Foundation
 
 /// Runs blocking system calls (waitpid, read) on a thread of their own, so they never hold one
 /// of the few threads of Swift's cooperative pool (two on this kind of machine).
-enum DedicatedThread {
+public enum DedicatedThread {
     /// Runs `body` on a new thread and returns its result to the awaiting task.
-    static func run<Result: Sendable>(named name: String, _ body: @escaping @Sendable () -> Result) async -> Result {
+    public static func run<Result: Sendable>(named name: String, _ body: @escaping @Sendable () -> Result) async -> Result {
         await withCheckedContinuation { continuation in
             start(named: name) { continuation.resume(returning: body()) }
         }
