@@ -105,4 +105,27 @@ struct RunControlTests {
     func durations(seconds: Double, shown: String) {
         #expect(ResourceTable.duration(seconds) == shown)
     }
+
+    @Test("Without a run: ps, logs and the actions say so and exit 2; down has nothing to do and exits 0")
+    func withoutARun() throws {
+        let folder = try AppHostProcess.temporaryFolder(["apphost.yaml": "resources:\n  signalr: { type: signalr }\n"])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for arguments in [["ps"], ["logs"], ["restart", "signalr"]] {
+            let result = try AppHostProcess.run(arguments, in: folder)
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.stderr.contains("error: apphost is not running apphost.yaml"), "\(arguments)")
+        }
+        let down = try AppHostProcess.run(["down"], in: folder)
+        #expect(down.status == 0)
+        #expect(down.stderr == "apphost is not running apphost.yaml; nothing to stop\n")
+    }
+
+    @Test("`logs -f NAME`, as docker compose spells follow, is told that -f names the file")
+    func followSpelledAsInCompose() throws {
+        let folder = try AppHostProcess.temporaryFolder(["apphost.yaml": "resources:\n  signalr: { type: signalr }\n"])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try AppHostProcess.run(["logs", "-f", "signalr"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("to follow the logs, use --follow (apphost logs --follow signalr)"))
+    }
 }

@@ -42,6 +42,11 @@ struct LogsCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let tail, tail < 0 { throw ValidationError("--tail must be 0 or more, not \(tail)") }
+        // `docker compose logs -f api` follows; here -f names the apphost.yaml. Say so rather
+        // than "api: no such file".
+        if let file = model.file, !FileManager.default.fileExists(atPath: file), !file.contains("/"), !file.hasSuffix(".yaml"), !file.hasSuffix(".yml") {
+            throw ValidationError("-f names the apphost.yaml to read, and there is no file '\(file)'; to follow the logs, use --follow (apphost logs --follow \(file))")
+        }
     }
 
     func run() async throws {
