@@ -49,6 +49,24 @@ struct InitCommandTests {
         #expect(validation.stdout == "ok: 2 resources (signalr: SignalR Serverless, emulated; api: project)\n")
     }
 
+    @Test("Every template in templates/ is embedded byte for byte, and writes a model that validates")
+    func everyTemplateIsEmbedded() throws {
+        let templates = AppHost.repository.appendingPathComponent("templates")
+        let names = try FileManager.default.contentsOfDirectory(atPath: templates.path).sorted()
+        #expect(Template.all.map(\.name) == names, "run scripts/embed-templates after adding or removing a template")
+        for name in names {
+            let folder = try temporaryFolder()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let result = try AppHost.run(["init", "app", "--template", name], in: folder)
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+            let written = try files(under: folder.appendingPathComponent("app"))
+            let template = try files(under: templates.appendingPathComponent(name))
+            #expect(written == template, "\(name) differs from templates/: run scripts/embed-templates")
+            let validation = try AppHost.run(["validate"], in: folder.appendingPathComponent("app"))
+            #expect(validation.status == 0, "\(name): \(validation.stderr)")
+        }
+    }
+
     @Test("init refuses to replace a file, names it and writes nothing; --force replaces it")
     func refusesToReplace() throws {
         let folder = try temporaryFolder()
@@ -75,12 +93,12 @@ struct InitCommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let result = try AppHost.run(["init", "--template", "serverles-chat"], in: folder)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("unknown template 'serverles-chat' (did you mean 'serverless-chat'?); the templates are: serverless-chat"))
+        #expect(result.stderr.contains("unknown template 'serverles-chat' (did you mean 'serverless-chat'?); the templates are: serverless-chat, serverless-notifications"))
         #expect(try files(under: folder).isEmpty)
 
         let list = try AppHost.run(["init", "--list"], in: folder)
         #expect(list.status == 0)
-        #expect(list.stdout == "serverless-chat  A serverless chat\n")
+        #expect(list.stdout == "serverless-chat           A serverless chat\nserverless-notifications  Serverless notifications\n")
     }
 
     @Test("A write that fails half way removes the new files and folders and puts back what it replaced")

@@ -25,8 +25,11 @@ class LineReader:
             self._queue.put(line.rstrip("\n"))
         self._queue.put(None)
 
-    def wait_for_line(self, predicate, timeout: float = 30.0) -> str:
-        """The first line (from now on) that satisfies `predicate`; fails at exit or after `timeout`."""
+    def wait_for_line(self, predicate, timeout: float = 30.0, seen: bool = False) -> str:
+        """The first line (from now on; with `seen`, among those already read too) that satisfies
+        `predicate`; fails at exit or after `timeout`."""
+        if seen and (earlier := next((line for line in self.lines if predicate(line)), None)) is not None:
+            return earlier
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()

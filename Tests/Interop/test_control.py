@@ -54,8 +54,7 @@ def test_ps_logs_and_actions_talk_to_the_running_application(tmp_path):
     try:
         run.wait_for_line(lambda line: " is up in " in line)
         # The dashboard may say where it is before or after the summary.
-        if not any(line.startswith("apphost | dashboard at ") for line in run.lines):
-            run.wait_for_line(lambda line: line.startswith("apphost | dashboard at "))
+        run.wait_for_line(lambda line: line.startswith("apphost | dashboard at "), seen=True)
         assert oct((tmp_path / ".apphost" / "run" / "dashboard.json").stat().st_mode & 0o777) == "0o600"
 
         # One run per apphost.yaml: a second is refused at once, naming the first, and starts nothing.

@@ -125,3 +125,53 @@ def test_no_process_outlives_apphost(tmp_path, signal_number):
         assert gone, f"still alive 2 s after {signal_number.name}: {living_processes_with('APPHOST_TEST_MARKER', marker)}"
     finally:
         run.kill()
+
+
+def post(url: str, method: str = "POST", body: dict | None = None) -> int:
+    request = urllib.request.Request(url, method=method, headers={"Content-Type": "application/json"},
+                                     data=json.dumps(body).encode() if body is not None else None)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status
+
+
+def test_the_notifications_template_runs_on_node_and_reaches_users_and_groups(tmp_path):
+    folder = tmp_path / "notifications"
+    subprocess.run([apphost_binary(), "init", str(folder), "--template", "serverless-notifications"], check=True, capture_output=True)
+    marker = uuid.uuid4().hex
+    run = AppHostRun(folder, environment={"APPHOST_TEST_MARKER": marker})
+    clients = []
+    try:
+        summary = run.wait_for_line(lambda line: "open http://localhost:" in line)
+        app = summary.split("open ", 1)[1].split(" ", 1)[0].rstrip("/")
+        ann = SignalRCoreClient(f"{app}/api?userId=ann", methods=("notify",)).start()
+        clients.append(ann)
+        ben = SignalRCoreClient(f"{app}/api?userId=ben", messagepack=True, methods=("notify",)).start()
+        clients.append(ben)
+        # The app hears both connect through the upstream (signature checked).
+        for user in ("ann", "ben"):
+            run.wait_for_line(lambda line: f"| {user} connected (" in line, seen=True)
+
+        assert post(f"{app}/api/groups/ops/users/ben", "PUT") == 200
+        assert post(f"{app}/api/notify", body={"text": "to ops", "group": "ops"}) == 202
+        assert post(f"{app}/api/notify", body={"text": "to ann", "user": "ann"}) == 202
+        assert post(f"{app}/api/notify", body={"text": "to all"}) == 202
+        # Each client receives in order, so what comes first proves what it did not receive.
+        assert ben.next("notify") == [{"text": "to ops", "to": "group ops"}]
+        assert ben.next("notify") == [{"text": "to all", "to": "everyone"}]
+        assert ann.next("notify") == [{"text": "to ann", "to": "user ann"}]
+        assert ann.next("notify") == [{"text": "to all", "to": "everyone"}]
+        # Leaving the group: the next group message reaches nobody, the next broadcast both.
+        assert post(f"{app}/api/groups/ops/users/ben", "DELETE") == 200
+        assert post(f"{app}/api/notify", body={"text": "to ops again", "group": "ops"}) == 202
+        assert post(f"{app}/api/notify", body={"text": "to all again"}) == 202
+        assert ben.next("notify") == [{"text": "to all again", "to": "everyone"}]
+        assert ann.next("notify") == [{"text": "to all again", "to": "everyone"}]
+
+        run.signal(signal.SIGINT)
+        run.wait_for_clean_exit()
+        assert wait_until(lambda: not living_processes_with("APPHOST_TEST_MARKER", marker), timeout=2.0)
+        assert all(client.closed.wait(10) for client in clients)
+    finally:
+        for client in clients:
+            client.hub.stop()
+        run.kill()

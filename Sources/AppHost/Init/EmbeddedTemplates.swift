@@ -249,5 +249,252 @@ resources:
 
 """#),
         ]),
+        Template(name: "serverless-notifications", summary: "Serverless notifications", files: [
+            TemplateFile(path: "README.md", executable: false, contents: #"""
+# Serverless notifications
+
+Notifications on Azure SignalR Service in serverless mode, made by `apphost init --template
+serverless-notifications`.
+
+- `apphost.yaml`: the application model. `signalr` is the SignalR Service (emulated locally by
+  `apphost run`, provisioned in Azure by `apphost publish --bicep`); `api` is the app server.
+- `api/app.js`: the app server, with Node.js's standard library only (no `npm install`). It signs
+  client tokens (`POST /api/negotiate?userId=U`), sends a `notify` message to one user, one group
+  or everyone (`POST /api/notify` with `{"text", "user"?, "group"?}`), adds and removes users in
+  groups (`PUT` and `DELETE /api/groups/G/users/U`), all through the service's REST API, and
+  hears clients connect and disconnect through the upstream, checking its signature.
+- `api/index.html`: a page that connects as a user, shows what it receives and sends notifications,
+  using the official SignalR JavaScript client.
+
+Run it with `apphost run` and open the URL it prints (add `?user=ann` to choose a name);
+`apphost env` shows the variables the app receives. Requires Node.js 18 or later.
+
+"""#),
+            TemplateFile(path: "api/app.js", executable: false, contents: #"""
+// The serverless notifications' app server, with Node.js's standard library only.
+//
+// It receives its settings from apphost (or any environment):
+//   PORT                        the port to listen on (127.0.0.1)
+//   ConnectionStrings__signalr  Endpoint=...;AccessKey=...;Version=1.0;  (the SignalR resource)
+//   NOTIFY_HUB                  the hub name (default: notifications)
+//
+// Routes:
+//   POST   /api/negotiate?userId=U          -> {"url", "accessToken"} for SignalR clients
+//   POST   /api/notify {"text", "user"?, "group"?}  -> notify(message) to that user, group or everyone
+//   PUT    /api/groups/G/users/U            -> U joins group G;  DELETE: U leaves it
+//   POST   /api/upstream/{hub}/{category}/{event}   <- connected and disconnected, signature checked
+//   GET    /health                          -> 200 when the app can serve
+//   GET    /                                -> the page (index.html)
+"use strict";
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const http = require("node:http");
+const path = require("node:path");
+
+const HUB = process.env.NOTIFY_HUB || "notifications";
+const PAGE = path.join(__dirname, "index.html");
+
+function parseConnectionString(text) {
+  const fields = Object.fromEntries(text.split(";").filter((part) => part.includes("="))
+    .map((part) => [part.slice(0, part.indexOf("=")), part.slice(part.indexOf("=") + 1)]));
+  if (!fields.Endpoint || !fields.AccessKey) {
+    console.error("ConnectionStrings__signalr needs Endpoint and AccessKey (this sample signs its own tokens; " +
+                  "AuthType=azure needs the Management SDK)");
+    process.exit(1);
+  }
+  return { endpoint: fields.Endpoint.replace(/\/$/, ""), key: fields.AccessKey };
+}
+
+const { endpoint: ENDPOINT, key: ACCESS_KEY } = parseConnectionString(process.env.ConnectionStrings__signalr || "");
+
+const base64url = (data) => Buffer.from(data).toString("base64url");
+
+// An HS256 JWT signed with the access key, as the Azure SDKs mint them.
+function token(audience, user, lifetime = 3600) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { aud: audience, iat: now, exp: now + lifetime };
+  if (user) claims["asrs.s.uid"] = user;
+  const signingInput = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" })) + "." + base64url(JSON.stringify(claims));
+  return signingInput + "." + crypto.createHmac("sha256", ACCESS_KEY).update(signingInput).digest("base64url");
+}
+
+// One call of the service's REST API (v1); resolves to its status code.
+async function rest(method, route, body) {
+  const url = `${ENDPOINT}/api/v1/hubs/${encodeURIComponent(HUB)}${route}`;
+  const response = await fetch(url, {
+    method,
+    headers: { Authorization: `Bearer ${token(url)}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return response.status;
+}
+
+// X-ASRS-Signature holds one or more sha256=<hex> (several while keys rotate).
+function signatureValid(connectionId, header) {
+  const expected = Buffer.from("sha256=" + crypto.createHmac("sha256", ACCESS_KEY).update(connectionId).digest("hex"));
+  return (header || "").split(",").map((candidate) => Buffer.from(candidate.trim()))
+    .some((candidate) => candidate.length === expected.length && crypto.timingSafeEqual(candidate, expected));
+}
+
+function reply(response, status, body = "", contentType = "application/json") {
+  const data = typeof body === "string" ? body : JSON.stringify(body);
+  response.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(data) });
+  response.end(data);
+}
+
+async function readBody(request) {
+  const chunks = [];
+  for await (const chunk of request) chunks.push(chunk);
+  return Buffer.concat(chunks).toString();
+}
+
+async function handle(request, response) {
+  const url = new URL(request.url, "http://localhost");
+  const body = await readBody(request);
+  if (url.pathname !== "/health") console.log(`${request.method} ${url.pathname}`);
+
+  if (request.method === "GET" && url.pathname === "/health") return reply(response, 200, "ok", "text/plain");
+  if (request.method === "GET" && (url.pathname === "/" || url.pathname === "/index.html")) {
+    return reply(response, 200, fs.readFileSync(PAGE, "utf8"), "text/html; charset=utf-8");
+  }
+  if (request.method === "POST" && url.pathname === "/api/negotiate") {
+    const user = url.searchParams.get("userId") || request.headers["x-user-id"];
+    const clientUrl = `${ENDPOINT}/client/?hub=${encodeURIComponent(HUB)}`;
+    return reply(response, 200, { url: clientUrl, accessToken: token(clientUrl, user) });
+  }
+  if (request.method === "POST" && url.pathname === "/api/notify") {
+    let message;
+    try {
+      message = JSON.parse(body || "{}");
+    } catch {
+      message = {};
+    }
+    if (typeof message.text !== "string") return reply(response, 400, { error: 'send {"text": ..., "user"?: ..., "group"?: ...}' });
+    const route = message.user ? `/users/${encodeURIComponent(message.user)}`
+      : message.group ? `/groups/${encodeURIComponent(message.group)}` : "";
+    const to = message.user ? `user ${message.user}` : message.group ? `group ${message.group}` : "everyone";
+    const status = await rest("POST", route, { target: "notify", arguments: [{ text: message.text, to }] });
+    return reply(response, status === 202 ? 202 : 502, { signalr: status });
+  }
+  const membership = url.pathname.match(/^\/api\/groups\/([^/]+)\/users\/([^/]+)$/);
+  if (membership && (request.method === "PUT" || request.method === "DELETE")) {
+    const status = await rest(request.method, `/groups/${membership[1]}/users/${membership[2]}`);
+    return reply(response, status < 300 ? 200 : 502, { signalr: status });
+  }
+  if (request.method === "POST" && url.pathname.startsWith("/api/upstream/")) {
+    if (!signatureValid(request.headers["x-asrs-connection-id"] || "", request.headers["x-asrs-signature"])) {
+      return reply(response, 401, { error: "bad signature" });
+    }
+    const event = url.pathname.split("/")[5];
+    console.log(`${request.headers["x-asrs-user-id"] || "anonymous"} ${event} (${request.headers["x-asrs-connection-id"]})`);
+    return reply(response, 200);
+  }
+  reply(response, 404, { error: "not found" });
+}
+
+const port = Number(process.env.PORT || 8080);
+const server = http.createServer((request, response) => {
+  handle(request, response).catch((error) => {
+    console.error(error);
+    if (!response.headersSent) reply(response, 500, { error: String(error) });
+  });
+});
+server.listen(port, "127.0.0.1", () => {
+  console.log(`serverless notifications on http://localhost:${port} (SignalR at ${ENDPOINT}, hub '${HUB}')`);
+});
+// apphost stops a project with SIGTERM: close the server and leave.
+process.on("SIGTERM", () => server.close(() => process.exit(0)));
+
+"""#),
+            TemplateFile(path: "api/index.html", executable: false, contents: #"""
+<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Serverless notifications</title>
+  <style>
+    body { font-family: system-ui, sans-serif; max-width: 42rem; margin: 2rem auto; }
+    #received { list-style: none; padding: 0; border: 1px solid #ccc; min-height: 10rem; }
+    #received li { padding: .25rem .5rem; border-bottom: 1px solid #eee; }
+    form { display: flex; gap: .5rem; margin-top: .6rem; flex-wrap: wrap; }
+    input[name=text] { flex: 1; }
+  </style>
+  <!-- The official SignalR browser client, from a public CDN. -->
+  <script src="https://cdnjs.cloudflare.com/ajax/libs/microsoft-signalr/8.0.7/signalr.min.js"></script>
+</head>
+<body>
+  <h1>Serverless notifications</h1>
+  <p id="status">connecting…</p>
+  <ul id="received"></ul>
+  <form id="notify">
+    <input name="text" placeholder="Notification" autocomplete="off" required>
+    <input name="user" placeholder="to user (optional)" autocomplete="off">
+    <input name="group" placeholder="or to group (optional)" autocomplete="off">
+    <button>Send</button>
+  </form>
+  <form id="join">
+    <input name="group" placeholder="Group" autocomplete="off" required>
+    <button name="action" value="PUT">Join</button>
+    <button name="action" value="DELETE">Leave</button>
+  </form>
+  <script>
+    const user = new URLSearchParams(location.search).get("user") || "guest-" + Math.floor(Math.random() * 1000);
+    const status = (text) => document.getElementById("status").textContent = text;
+    // The app's negotiate redirects the client to the SignalR Service (the emulator locally).
+    const connection = new signalR.HubConnectionBuilder()
+      .withUrl(`${location.origin}/api?userId=${encodeURIComponent(user)}`)
+      .withAutomaticReconnect()
+      .build();
+    connection.on("notify", (message) => {
+      const item = document.createElement("li");
+      item.textContent = `${message.text} (to ${message.to})`;
+      document.getElementById("received").appendChild(item);
+    });
+    connection.onreconnecting(() => status("reconnecting…"));
+    connection.onreconnected(() => status(`connected as ${user}`));
+    connection.start().then(() => status(`connected as ${user}`)).catch((error) => status(`cannot connect: ${error}`));
+
+    document.getElementById("notify").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const form = event.target.elements;
+      const message = { text: form.text.value, user: form.user.value || undefined, group: form.group.value || undefined };
+      await fetch("/api/notify", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(message) });
+      form.text.value = "";
+    });
+    document.getElementById("join").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const group = encodeURIComponent(event.target.elements.group.value);
+      await fetch(`/api/groups/${group}/users/${encodeURIComponent(user)}`, { method: event.submitter.value });
+    });
+  </script>
+</body>
+</html>
+
+"""#),
+            TemplateFile(path: "apphost.yaml", executable: false, contents: #"""
+# Serverless notifications: a SignalR Service (emulated on this machine by `apphost run`) and a
+# Node.js app that sends notifications to one user, to a group or to everyone through the REST
+# API, manages groups, and hears clients connect through the upstream. Run it with
+# `apphost run`, then open the URL it prints.
+resources:
+  signalr:
+    type: signalr
+    mode: Serverless
+    upstream:
+      - urlTemplate: "{api.url}/api/upstream/{hub}/{category}/{event}"
+        hubPattern: "*"
+        eventPattern: "connected,disconnected"
+        categoryPattern: "connections"
+  api:
+    type: project
+    command: node app.js
+    workingDirectory: api
+    port: 0
+    healthCheck: /health
+    references: [signalr]
+    waitFor: [signalr]
+
+"""#),
+        ]),
     ]
 }
