@@ -57,6 +57,11 @@ class AppHostRun(LineReader):
         super().__init__(subprocess.Popen([apphost_binary(), "run", *args], cwd=folder, env=env, stdin=subprocess.DEVNULL,
                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
 
+    def wait_for_app(self) -> str:
+        """The URL of the app the summary says to open, once everything is up."""
+        summary = self.wait_for_line(lambda line: "open http://localhost:" in line)
+        return summary.split("open ", 1)[1].split(" ", 1)[0].rstrip("/")
+
     def signal(self, number: int):
         self.process.send_signal(number)
 
@@ -69,6 +74,13 @@ class AppHostRun(LineReader):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
+
+
+def init_application(folder: Path, template: str | None = None) -> Path:
+    """A new application written by `apphost init` into `folder`."""
+    subprocess.run([apphost_binary(), "init", str(folder), *(["--template", template] if template else [])],
+                   check=True, capture_output=True)
+    return folder
 
 
 def living_processes_with(variable: str, value: str) -> list[int]:

@@ -64,8 +64,7 @@ def test_the_dashboard_shows_resources_logs_variables_and_live_hubs(browser):
     try:
         link = run.wait_for_line(lambda line: "dashboard at " in line).split("dashboard at ", 1)[1]
         base = link.split("/?t=", 1)[0]
-        summary = run.wait_for_line(lambda line: "open http://localhost:" in line)
-        app = summary.split("open ", 1)[1].split(" ", 1)[0].rstrip("/")
+        app = run.wait_for_app()
         api_pid = next(re.search(r"pid (\d+)", line).group(1) for line in run.lines if "| api started (pid" in line)
 
         # Without the link's token nothing is shown.

@@ -3,30 +3,25 @@ made, bring up the serverless chat, real clients chat through it, and no process
 apphost — after Ctrl-C, SIGTERM or SIGKILL."""
 import json
 import signal
-import subprocess
 import textwrap
 import urllib.request
 import uuid
 
 import pytest
 
-from apphost_run import AppHostRun, living_processes_with, wait_until
-from conftest import REPOSITORY, apphost_binary
+from apphost_run import AppHostRun, init_application, living_processes_with, wait_until
+from conftest import REPOSITORY
 from test_clients import SignalRCoreClient
 
 
 @pytest.mark.parametrize("source", ["top-level", "init"])
 def test_the_sample_chat_runs_end_to_end_and_ctrl_c_stops_everything(tmp_path, source):
-    folder = REPOSITORY
-    if source == "init":
-        folder = tmp_path / "chat"
-        subprocess.run([apphost_binary(), "init", str(folder)], check=True, capture_output=True)
+    folder = init_application(tmp_path / "chat") if source == "init" else REPOSITORY
     marker = uuid.uuid4().hex
     run = AppHostRun(folder, environment={"APPHOST_TEST_MARKER": marker})
     clients = []
     try:
-        summary = run.wait_for_line(lambda line: "open http://localhost:" in line)
-        app = summary.split("open ", 1)[1].split(" ", 1)[0].rstrip("/")
+        app = run.wait_for_app()
         started = living_processes_with("APPHOST_TEST_MARKER", marker)
         assert len(started) >= 2, "the emulator and the app should be running"
 
@@ -135,14 +130,12 @@ def post(url: str, method: str = "POST", body: dict | None = None) -> int:
 
 
 def test_the_notifications_template_runs_on_node_and_reaches_users_and_groups(tmp_path):
-    folder = tmp_path / "notifications"
-    subprocess.run([apphost_binary(), "init", str(folder), "--template", "serverless-notifications"], check=True, capture_output=True)
+    folder = init_application(tmp_path / "notifications", "serverless-notifications")
     marker = uuid.uuid4().hex
     run = AppHostRun(folder, environment={"APPHOST_TEST_MARKER": marker})
     clients = []
     try:
-        summary = run.wait_for_line(lambda line: "open http://localhost:" in line)
-        app = summary.split("open ", 1)[1].split(" ", 1)[0].rstrip("/")
+        app = run.wait_for_app()
         ann = SignalRCoreClient(f"{app}/api?userId=ann", methods=("notify",)).start()
         clients.append(ann)
         ben = SignalRCoreClient(f"{app}/api?userId=ben", messagepack=True, methods=("notify",)).start()
