@@ -10,8 +10,9 @@
 
 // Swift cannot see the glibc extensions (posix_spawn_file_actions_addchdir_np and
 // addclosefrom_np) that make this safe without fork(2) in a multi-threaded process.
-int apphost_spawn(const char *path, char *const argv[], char *const envp[], const char *directory,
-                  int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid) {
+// `group_flag` is POSIX_SPAWN_SETPGROUP (a new process group) or POSIX_SPAWN_SETSID (a new session).
+static int spawn(const char *path, char *const argv[], char *const envp[], const char *directory,
+                 int stdin_fd, int stdout_fd, int stderr_fd, int group_flag, pid_t *pid) {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attributes;
     int result = posix_spawn_file_actions_init(&actions);
@@ -36,7 +37,7 @@ int apphost_spawn(const char *path, char *const argv[], char *const envp[], cons
     if (result == 0) result = posix_spawnattr_setsigmask(&attributes, &none);
     if (result == 0) result = posix_spawnattr_setpgroup(&attributes, 0);
     if (result == 0) {
-        result = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+        result = posix_spawnattr_setflags(&attributes, group_flag | POSIX_SPAWN_SETSIGDEF |
                                                            POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_USEVFORK);
     }
     if (result == 0) result = posix_spawn(pid, path, &actions, &attributes, argv, envp);
@@ -44,6 +45,16 @@ int apphost_spawn(const char *path, char *const argv[], char *const envp[], cons
     posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     return result;
+}
+
+int apphost_spawn(const char *path, char *const argv[], char *const envp[], const char *directory,
+                  int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid) {
+    return spawn(path, argv, envp, directory, stdin_fd, stdout_fd, stderr_fd, POSIX_SPAWN_SETPGROUP, pid);
+}
+
+int apphost_spawn_session(const char *path, char *const argv[], char *const envp[], const char *directory,
+                          int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid) {
+    return spawn(path, argv, envp, directory, stdin_fd, stdout_fd, stderr_fd, POSIX_SPAWN_SETSID, pid);
 }
 
 int apphost_pipe_cloexec(int descriptors[2]) {

@@ -181,3 +181,42 @@ def test_down_stops_the_run_from_another_terminal_even_without_a_dashboard(tmp_p
         assert "apphost is not running apphost.yaml; nothing to stop" in again.stderr
     finally:
         run.kill()
+
+
+def test_run_detach_returns_once_up_leaves_the_run_going_and_down_stops_it(tmp_path):
+    (tmp_path / "apphost.yaml").write_text(APPLICATION)
+    try:
+        started = apphost(tmp_path, "run", "--detach", "--dashboard-port", "0")
+        assert started.returncode == 0, started.stdout + started.stderr
+        output = started.stdout.splitlines()
+        assert any(" is up in " in line for line in output)
+        assert "`apphost down` stops everything" in output[-2]
+        assert output[-1].startswith("apphost | running in the background (pid ")
+        run_pid = int(output[-1].split("(pid ", 1)[1].split(")", 1)[0])
+        assert alive(run_pid)
+        before = resources(tmp_path)
+        assert all(resource["state"] == "Running" for resource in before.values())
+
+        # The run goes on writing, now into .apphost/logs/_apphost.log, after what the terminal saw.
+        assert apphost(tmp_path, "restart", "web").returncode == 0
+        log = (tmp_path / ".apphost" / "logs" / "_apphost.log").read_text().splitlines()
+        assert log[:len(output)] == output
+        assert "apphost | web: restart requested" in log[len(output):]
+
+        down = apphost(tmp_path, "down")
+        assert down.returncode == 0, down.stderr
+        assert f"(pid {run_pid})" in down.stderr
+        assert wait_until(lambda: not alive(run_pid), timeout=5)
+        assert not any(alive(resource["pid"]) for resource in before.values())
+    finally:
+        apphost(tmp_path, "down")
+
+
+def test_run_detach_reports_a_broken_model_and_leaves_nothing_running(tmp_path):
+    (tmp_path / "apphost.yaml").write_text(APPLICATION.replace('"python3", "-u"', '"pyhton3", "-u"', 1))
+    started = apphost(tmp_path, "run", "-d")
+    assert started.returncode == 1
+    # Errors still arrive on stderr, located, with the suggestion.
+    assert "apphost.yaml:8:14: error: 'worker' would fail to start (FailedToStart): 'pyhton3' not found on PATH" in started.stderr
+    assert "hint: did you mean 'python3'?" in started.stderr
+    assert apphost(tmp_path, "down").stderr == "apphost is not running apphost.yaml; nothing to stop\n"

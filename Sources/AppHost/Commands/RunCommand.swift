@@ -55,6 +55,10 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Do not serve the dashboard.")
     var noDashboard = false
 
+    @Flag(name: [.customShort("d"), .long],
+          help: "Go on in the background once everything is up (output in .apphost/logs/_apphost.log); `apphost down` stops it.")
+    var detach = false
+
     func validate() throws {
         if let dashboardPort, !(0...65535).contains(dashboardPort) {
             throw ValidationError("--dashboard-port must be between 0 and 65535 (0 picks a free port), not \(dashboardPort)")
@@ -62,6 +66,12 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if detach {
+            let code = try DetachedRun.start(executable: Self.executablePath, arguments: foregroundArguments,
+                                             folder: FileManager.default.currentDirectoryPath)
+            if code != 0 { throw ExitCode(code) }
+            return
+        }
         let (file, model) = try model.loadModel()
         let selection = try select(in: model, file: file)
         let lock = try RunLock.acquire(in: file.stateFolder, for: file.path)
@@ -113,13 +123,16 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure.userError("error: \(error)")
         }
         let console = supervisor.console
+        try? FileManager.default.createDirectory(atPath: logFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let detached = DetachedConsole(console: console, specifications: specifications, logFile: logFolder + "/_apphost.log")
         let signals = ShutdownSignals { signal in
             let name = signal == SIGINT ? "Ctrl-C" : signal == SIGTERM ? "SIGTERM" : "SIGHUP"
             console.announce("\(name): stopping everything (Ctrl-C again to kill at once)")
         }
         defer { signals.cancel() }
         let shownLogFolder = (plan.file.folder.path == FileManager.default.currentDirectoryPath) ? ".apphost/logs" : logFolder
-        let summary = RunSummary(application: plan.application, logFolder: shownLogFolder, selection: plan.selection)
+        let summary = RunSummary(application: plan.application, logFolder: shownLogFolder, selection: plan.selection,
+                                 stop: detached == nil ? "Ctrl-C stops everything" : "`apphost down` stops everything")
         console.announce("starting \(plan.application.model.name) from \(plan.file.path): \(specifications.map(\.name).joined(separator: ", "))")
         let outcome: SupervisionOutcome
         do {
@@ -130,6 +143,7 @@ struct RunCommand: AsyncParsableCommand {
                     outcome = try await supervisor.run(shutdownRequests: signals.requests) { event in
                         dashboard?.feed.apply(event)
                         if case .ready(let report) = event { console.announce(summary.text(report)) }
+                        detached?.observe(event)
                     }
                 } catch {
                     dashboard?.feed.state.finish()
@@ -163,6 +177,17 @@ struct RunCommand: AsyncParsableCommand {
             throw .unknownResource(name, in: file.path, known: known)
         }
         return model.resourcesNeeded(by: resources)
+    }
+
+    /// This command as given, without --detach: what the background run executes.
+    private var foregroundArguments: [String] {
+        var arguments = ["run"] + resources
+        if let file = model.file { arguments += ["--file", file] }
+        if noColor { arguments.append("--no-color") }
+        if timestamps { arguments.append("--timestamps") }
+        if let dashboardPort { arguments += ["--dashboard-port", String(dashboardPort)] }
+        if noDashboard { arguments.append("--no-dashboard") }
+        return arguments
     }
 
     /// This program's own path, to start `apphost emulator` from the same build.

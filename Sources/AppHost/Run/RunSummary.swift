@@ -9,6 +9,16 @@ struct RunSummary {
     let logFolder: String
     /// The resources of this run (nil: all of the model's).
     var selection: Set<String>? = nil
+    /// How to stop the run: Ctrl-C in the foreground, `apphost down` in the background.
+    var stop = "Ctrl-C stops everything"
+
+    /// The summary of `application`'s run, its logs in `logFolder`.
+    init(application: ResolvedApplication, logFolder: String, selection: Set<String>? = nil, stop: String = "Ctrl-C stops everything") {
+        self.application = application
+        self.logFolder = logFolder
+        self.selection = selection
+        self.stop = stop
+    }
 
     /// The summary for `report`.
     func text(_ report: ReadinessReport) -> String {
@@ -34,9 +44,9 @@ struct RunSummary {
         }
         let pages = application.model.projects.filter { $0.hasEndpoint && (selection?.contains($0.name) ?? true) }.map { application.url(of: $0) + "/" }
         if let page = pages.first {
-            lines.append("open \(page) · logs in \(logFolder) · Ctrl-C stops everything")
+            lines.append("open \(page) · logs in \(logFolder) · \(stop)")
         } else {
-            lines.append("logs in \(logFolder) · Ctrl-C stops everything")
+            lines.append("logs in \(logFolder) · \(stop)")
         }
         return lines.joined(separator: "\n")
     }

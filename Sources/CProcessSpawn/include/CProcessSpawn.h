@@ -12,6 +12,11 @@
 int apphost_spawn(const char *path, char *const argv[], char *const envp[], const char *directory,
                   int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid);
 
+/// As apphost_spawn, but as the leader of a new session (setsid(2)): no controlling terminal,
+/// so neither Ctrl-C nor the terminal's hang-up reaches it. For `apphost run --detach`.
+int apphost_spawn_session(const char *path, char *const argv[], char *const envp[], const char *directory,
+                          int stdin_fd, int stdout_fd, int stderr_fd, pid_t *pid);
+
 /// pipe2(2) with O_CLOEXEC on both ends (also a GNU extension Swift cannot see).
 int apphost_pipe_cloexec(int descriptors[2]);
 

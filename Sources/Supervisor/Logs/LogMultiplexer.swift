@@ -8,10 +8,17 @@ import Synchronization
 /// A reader that stops reading (a paused terminal) holds the writers back, and with them the
 /// children, as a terminal would: nothing piles up in memory.
 public final class LogMultiplexer: Sendable {
+    private struct Output {
+        /// The reader is gone (EPIPE): output is dropped from then on.
+        var broken = false
+        /// A file every write also goes to, until ``detach()``.
+        var copy: Int32?
+    }
+
     private let descriptor: Int32
     /// The look of the prefixes.
     public let style: LogStyle
-    private let lock = Mutex(false)
+    private let lock = Mutex(Output())
 
     /// A multiplexer writing to `descriptor` (stdout by default).
     public init(style: LogStyle, descriptor: Int32 = STDOUT_FILENO) {
@@ -33,25 +40,51 @@ public final class LogMultiplexer: Sendable {
         write(bytes)
     }
 
+    /// From now on, every line also goes to `file` (an open descriptor the multiplexer now owns).
+    public func copy(to file: Int32) {
+        lock.withLock { $0.copy = file }
+    }
+
+    /// Leaves the terminal for the copy: stdout and stderr become the copy's file, so what is
+    /// written after this line (by this multiplexer or anything else writing to them) goes there
+    /// only, in order. For `apphost run --detach`: the process that started this one stops
+    /// reading once it sees the end of its pipe. Does nothing without a copy.
+    public func detach() {
+        lock.withLock { output in
+            guard let copy = output.copy else { return }
+            dup2(copy, STDOUT_FILENO)
+            dup2(copy, STDERR_FILENO)
+            close(copy)
+            output.copy = nil
+            output.broken = false
+        }
+    }
+
     /// Writes `bytes`, which hold whole lines, as one uninterrupted piece.
     func write(_ bytes: [UInt8]) {
-        lock.withLock { broken in
+        lock.withLock { output in
+            if let copy = output.copy { Self.writeAll(bytes, to: copy) }
             // Once the reader is gone (EPIPE), output is dropped; supervision goes on.
-            guard !broken else { return }
-            bytes.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written > 0 {
-                        offset += written
-                    } else if written < 0, errno == EINTR || errno == EAGAIN {
-                        continue
-                    } else {
-                        broken = true
-                        return
-                    }
+            guard !output.broken else { return }
+            output.broken = !Self.writeAll(bytes, to: descriptor)
+        }
+    }
+
+    /// Writes all of `bytes` to `descriptor`; false when it cannot (the reader is gone).
+    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0, errno == EINTR || errno == EAGAIN {
+                    continue
+                } else {
+                    return false
                 }
             }
+            return true
         }
     }
 }

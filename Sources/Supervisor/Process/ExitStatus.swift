@@ -12,7 +12,7 @@ public enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
     case signalled(Int32)
 
     /// Decodes the status waitpid(2) reports.
-    init(waitStatus status: Int32) {
+    public init(waitStatus status: Int32) {
         // The macros WIFEXITED and friends are not visible from Swift: status & 0x7f is the signal.
         let signal = status & 0x7f
         self = signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)
@@ -20,6 +20,14 @@ public enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether the process succeeded (exit code 0).
     public var isSuccess: Bool { self == .exited(0) }
+
+    /// The code a shell would report: the exit code, or 128 plus the signal.
+    public var shellCode: Int32 {
+        switch self {
+        case .exited(let code): code
+        case .signalled(let signal): 128 + signal
+        }
+    }
 
     public var description: String {
         switch self {
