@@ -81,4 +81,22 @@ struct LogTests {
         #expect(harness.outputLines.contains("asker   | name? "))
         _ = try await harness.shutdown()
     }
+
+    @Test("A copy gets every line the terminal gets, in the same order")
+    func copyGetsEveryLine() throws {
+        let terminal = try #require(Pipe.make()), copy = try #require(Pipe.make())
+        let console = LogMultiplexer(style: LogStyle(color: false, timestamps: false, nameWidth: 7), descriptor: terminal.write)
+        console.announce("before the copy")
+        console.copy(to: copy.write)
+        console.announce("one")
+        console.announce("two\nthree")
+        close(terminal.write)
+        close(copy.write)
+        func text(_ descriptor: Int32) -> String {
+            defer { close(descriptor) }
+            return String(decoding: FileHandle(fileDescriptor: descriptor).readDataToEndOfFile(), as: UTF8.self)
+        }
+        #expect(text(terminal.read) == "apphost | before the copy\napphost | one\napphost | two\napphost | three\n")
+        #expect(text(copy.read) == "apphost | one\napphost | two\napphost | three\n")
+    }
 }
