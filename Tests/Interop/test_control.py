@@ -220,3 +220,44 @@ def test_run_detach_reports_a_broken_model_and_leaves_nothing_running(tmp_path):
     assert "apphost.yaml:8:14: error: 'worker' would fail to start (FailedToStart): 'pyhton3' not found on PATH" in started.stderr
     assert "hint: did you mean 'python3'?" in started.stderr
     assert apphost(tmp_path, "down").stderr == "apphost is not running apphost.yaml; nothing to stop\n"
+
+
+WATCHED = textwrap.dedent("""\
+    name: watched
+    resources:
+      app:
+        type: project
+        command: ["python3", "-u", "app.py"]
+        workingDirectory: app
+        shutdownTimeout: 2s
+      root:
+        type: project
+        command: ["python3", "-u", "-c", "import time; print('root up'); time.sleep(3600)"]
+    """)
+
+
+def test_run_watch_restarts_a_project_whose_files_change(tmp_path):
+    (tmp_path / "apphost.yaml").write_text(WATCHED)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "app.py").write_text("import time\nprint('version 1')\ntime.sleep(3600)\n")
+    run = AppHostRun(tmp_path, args=("--watch", "--no-dashboard"))
+    try:
+        run.wait_for_line(lambda line: " is up in " in line)
+        run.wait_for_line(lambda line: line == "app     | version 1", seen=True)
+        assert ("apphost | --watch: not watching root: give a project a workingDirectory of its own to restart it "
+                "when its files change") in run.lines
+        # What the app or the tools write beside the sources restarts nothing; the next batch names the source only.
+        (tmp_path / "app" / "data.db").write_text("rows")
+        (tmp_path / "app" / "__pycache__").mkdir()
+        (tmp_path / "app" / "__pycache__" / "app.cpython-311.pyc").write_text("bytes")
+        (tmp_path / "app" / "app.py").write_text("import time\nprint('version 2')\ntime.sleep(3600)\n")
+        changed = run.wait_for_line(lambda line: " changed; restarting" in line)
+        assert changed == "apphost | app: app.py changed; restarting"
+        run.wait_for_line(lambda line: line == "app     | version 2")
+        assert sum(line.startswith("apphost | app started (pid ") for line in run.lines) == 2
+        assert sum(line.startswith("apphost | root started (pid ") for line in run.lines) == 1
+        run.signal(signal.SIGINT)
+        run.wait_for_clean_exit()
+        assert sum(" changed; restarting" in line for line in run.lines) == 1
+    finally:
+        run.kill()

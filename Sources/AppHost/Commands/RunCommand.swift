@@ -22,6 +22,11 @@ struct RunCommand: AsyncParsableCommand {
             (default 10 s). A second Ctrl-C kills everything at once. Nothing outlives apphost, \
             even when apphost itself is killed.
 
+            With --watch, a project is restarted when files in its workingDirectory change: \
+            one restart per burst of saves (after 250 ms of quiet); hidden files and folders, \
+            node_modules, __pycache__, bin, obj, logs, SQLite files and editors' backups do not \
+            count. A project without a workingDirectory of its own is not watched.
+
             With RESOURCE names, only those start, with what they reference or wait for (as \
             `docker compose up NAME` does). `apphost run signalr` runs the emulator alone, for an \
             app you start from your IDE with the variables `apphost env` shows (give the \
@@ -54,6 +59,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Flag(help: "Do not serve the dashboard.")
     var noDashboard = false
+
+    @Flag(help: "Restart a project when files in its workingDirectory change (caches, dependencies and hidden files aside).")
+    var watch = false
 
     @Flag(name: [.customShort("d"), .long],
           help: "Go on in the background once everything is up (output in .apphost/logs/_apphost.log); `apphost down` stops it.")
@@ -125,6 +133,7 @@ struct RunCommand: AsyncParsableCommand {
         let console = supervisor.console
         try? FileManager.default.createDirectory(atPath: logFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let detached = DetachedConsole(console: console, specifications: specifications, logFile: logFolder + "/_apphost.log")
+        let projectWatch = watch ? ProjectWatch(plan: plan, console: console) : nil
         let signals = ShutdownSignals { signal in
             let name = signal == SIGINT ? "Ctrl-C" : signal == SIGTERM ? "SIGTERM" : "SIGHUP"
             console.announce("\(name): stopping everything (Ctrl-C again to kill at once)")
@@ -140,10 +149,15 @@ struct RunCommand: AsyncParsableCommand {
                 if let dashboard { group.addTask { await dashboard.run(console: console, supervisor: supervisor) } }
                 let outcome: SupervisionOutcome
                 do {
-                    outcome = try await supervisor.run(shutdownRequests: signals.requests) { event in
-                        dashboard?.feed.apply(event)
-                        if case .ready(let report) = event { console.announce(summary.text(report)) }
-                        detached?.observe(event)
+                    // The watches end with supervision; the dashboard a little after (below).
+                    outcome = try await withThrowingTaskGroup(of: Void.self) { watching in
+                        if let projectWatch { watching.addTask { await projectWatch.run(supervisor: supervisor, console: console) } }
+                        defer { watching.cancelAll() }
+                        return try await supervisor.run(shutdownRequests: signals.requests) { event in
+                            dashboard?.feed.apply(event)
+                            if case .ready(let report) = event { console.announce(summary.text(report)) }
+                            detached?.observe(event)
+                        }
                     }
                 } catch {
                     dashboard?.feed.state.finish()
@@ -187,6 +201,7 @@ struct RunCommand: AsyncParsableCommand {
         if timestamps { arguments.append("--timestamps") }
         if let dashboardPort { arguments += ["--dashboard-port", String(dashboardPort)] }
         if noDashboard { arguments.append("--no-dashboard") }
+        if watch { arguments.append("--watch") }
         return arguments
     }
 

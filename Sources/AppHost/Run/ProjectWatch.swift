@@ -1,0 +1,64 @@
+import Foundation
+import Resources
+import Supervisor
+
+/// `apphost run --watch`: a project whose files change is restarted, as `docker compose watch`
+/// does with `action: restart`. What a project watches is its `workingDirectory`; a project
+/// without one runs in the apphost.yaml folder, which holds everything else too, so it is not
+/// watched (and apphost says so).
+struct ProjectWatch {
+    /// The projects to watch, by name, and their folders.
+    let folders: [(name: String, folder: String)]
+
+    /// The watched projects of `plan`; announces those left unwatched.
+    init(plan: ProcessPlan, console: LogMultiplexer) {
+        var folders: [(String, String)] = []
+        var unwatched: [String] = []
+        for project in plan.application.model.projects where plan.runs(project.name) {
+            if project.workingDirectory == nil {
+                unwatched.append(project.name)
+            } else {
+                folders.append((project.name, plan.workingDirectory(of: project)))
+            }
+        }
+        if !unwatched.isEmpty {
+            console.announce("--watch: not watching \(unwatched.joined(separator: ", ")): give a project a workingDirectory of its own to restart it when its files change")
+        }
+        self.folders = folders
+    }
+
+    /// Restarts each project when its files change, until the task is cancelled.
+    func run(supervisor: Supervisor, console: LogMultiplexer) async {
+        await withTaskGroup(of: Void.self) { group in
+            for (name, folder) in folders {
+                let changes: AsyncStream<[String]>
+                do {
+                    changes = try DirectoryWatch.changes(under: folder)
+                } catch {
+                    console.announce("--watch: cannot watch \(name)'s folder \(folder): \(error)")
+                    continue
+                }
+                group.addTask {
+                    for await batch in changes {
+                        console.announce("\(name): \(Self.describe(batch)) changed; restarting")
+                        do {
+                            try await supervisor.perform(.restart, on: name)
+                        } catch {
+                            console.announce("\(name): not restarted: \(error)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `app.py`, `app.py and index.html`, `app.py and 3 more files`.
+    static func describe(_ paths: [String]) -> String {
+        switch paths.count {
+        case 0: "nothing"
+        case 1: paths[0]
+        case 2: "\(paths[0]) and \(paths[1])"
+        default: "\(paths[0]) and \(paths.count - 1) more files"
+        }
+    }
+}
