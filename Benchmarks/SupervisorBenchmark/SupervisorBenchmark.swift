@@ -7,7 +7,7 @@ import Foundation
 struct SupervisorBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "supervisor-benchmark",
-        abstract: "Measure apphost run: start-to-ready, log throughput (beside honcho) and idle CPU.",
+        abstract: "Measure apphost run: start-to-ready, log throughput (beside honcho), idle CPU and the control commands.",
         discussion: "Every process runs on loopback and is stopped before the benchmark exits."
     )
 
@@ -29,7 +29,7 @@ struct SupervisorBenchmark: AsyncParsableCommand {
     @Option(help: "Projects the idle apphost run supervises.")
     var idleProjects = 10
 
-    @Option(help: "Which figures: all, start, logs, fairness or idle.")
+    @Option(help: "Which figures: all, start, logs, fairness, idle or control (ps, --detach with down, --watch).")
     var only = "all"
 
     func run() async throws {
@@ -42,6 +42,7 @@ struct SupervisorBenchmark: AsyncParsableCommand {
         if only == "all" || only == "logs" { try measureLogs(apphostPath) }
         if only == "all" || only == "fairness" { try measureFairness(apphostPath) }
         if only == "all" || only == "idle" { try measureIdle(apphostPath) }
+        if only == "all" || only == "control" { try measureControl(apphostPath) }
     }
 
     /// The top-level apphost.yaml from `apphost run` to its "is up" line.
@@ -161,7 +162,7 @@ struct SupervisorBenchmark: AsyncParsableCommand {
         return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
-    private func temporaryFolder() throws -> String {
+    func temporaryFolder() throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("supervisor-benchmark-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         return folder

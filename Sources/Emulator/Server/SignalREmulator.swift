@@ -88,7 +88,9 @@ private struct Housekeeping: Service {
             await service.sweepAbandonedHTTPConnections()
             ticks += 1
             if ticks % 15 == 0 { service.events.heartbeat() }
-            try? await Task.sleep(for: .seconds(1))
+            // A graceful shutdown is not a cancellation: without this the pause would hold
+            // the shutdown back for up to a second.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
         }
         for connection in service.registry.allConnections() {
             service.close(connection, error: "The emulator is shutting down.", allowReconnect: true)
