@@ -133,7 +133,6 @@ struct RunCommand: AsyncParsableCommand {
         let console = supervisor.console
         try? FileManager.default.createDirectory(atPath: logFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let detached = DetachedConsole(console: console, specifications: specifications, logFile: logFolder + "/_apphost.log")
-        let projectWatch = watch ? ProjectWatch(plan: plan, console: console) : nil
         let signals = ShutdownSignals { signal in
             let name = signal == SIGINT ? "Ctrl-C" : signal == SIGTERM ? "SIGTERM" : "SIGHUP"
             console.announce("\(name): stopping everything (Ctrl-C again to kill at once)")
@@ -143,33 +142,11 @@ struct RunCommand: AsyncParsableCommand {
         let summary = RunSummary(application: plan.application, logFolder: shownLogFolder, selection: plan.selection,
                                  stop: detached == nil ? "Ctrl-C stops everything" : "`apphost down` stops everything")
         console.announce("starting \(plan.application.model.name) from \(plan.file.path): \(specifications.map(\.name).joined(separator: ", "))")
+        let companions = RunCompanions(console: console, summary: summary, dashboard: dashboard,
+                                       projectWatch: watch ? ProjectWatch(plan: plan, console: console) : nil, detached: detached)
         let outcome: SupervisionOutcome
         do {
-            outcome = try await withThrowingTaskGroup(of: Void.self) { group in
-                if let dashboard { group.addTask { await dashboard.run(console: console, supervisor: supervisor) } }
-                let outcome: SupervisionOutcome
-                do {
-                    // The watches end with supervision; the dashboard a little after (below).
-                    outcome = try await withThrowingTaskGroup(of: Void.self) { watching in
-                        if let projectWatch { watching.addTask { await projectWatch.run(supervisor: supervisor, console: console) } }
-                        defer { watching.cancelAll() }
-                        return try await supervisor.run(shutdownRequests: signals.requests) { event in
-                            dashboard?.feed.apply(event)
-                            if case .ready(let report) = event { console.announce(summary.text(report)) }
-                            detached?.observe(event)
-                        }
-                    }
-                } catch {
-                    dashboard?.feed.state.finish()
-                    group.cancelAll()
-                    throw error
-                }
-                // Pages and `apphost logs --follow` hear that the run is over; the dashboard
-                // stops once their streams have ended (within DashboardServer.shutdownGrace).
-                dashboard?.feed.state.finish()
-                try await group.waitForAll()
-                return outcome
-            }
+            outcome = try await companions.supervise(supervisor, shutdownRequests: signals.requests)
         } catch {
             throw CommandFailure.runtimeFailure("error: \(error)")
         }

@@ -1,0 +1,44 @@
+import Supervisor
+
+/// What runs beside the supervisor in one `apphost run`: the summary once everything is up, the
+/// dashboard, the watches of --watch and the hand-over of --detach. Each is optional.
+struct RunCompanions {
+    let console: LogMultiplexer
+    let summary: RunSummary
+    var dashboard: DashboardLaunch?
+    var projectWatch: ProjectWatch?
+    var detached: DetachedConsole?
+
+    /// Supervises until the run ends, with every companion alongside: the watches end with
+    /// supervision, the dashboard just after, once the streams of its pages and of
+    /// `apphost logs --follow` have told them the run is over.
+    func supervise(_ supervisor: Supervisor, shutdownRequests: AsyncStream<ShutdownRequest>) async throws -> SupervisionOutcome {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if let dashboard { group.addTask { await dashboard.run(console: console, supervisor: supervisor) } }
+            let outcome: SupervisionOutcome
+            do {
+                outcome = try await watching(supervisor, shutdownRequests: shutdownRequests)
+            } catch {
+                dashboard?.feed.state.finish()
+                group.cancelAll()
+                throw error
+            }
+            dashboard?.feed.state.finish()
+            try await group.waitForAll()
+            return outcome
+        }
+    }
+
+    /// Supervision with the watches of --watch, which end with it.
+    private func watching(_ supervisor: Supervisor, shutdownRequests: AsyncStream<ShutdownRequest>) async throws -> SupervisionOutcome {
+        try await withThrowingTaskGroup(of: Void.self) { watches in
+            if let projectWatch { watches.addTask { await projectWatch.run(supervisor: supervisor, console: console) } }
+            defer { watches.cancelAll() }
+            return try await supervisor.run(shutdownRequests: shutdownRequests) { event in
+                dashboard?.feed.apply(event)
+                if case .ready(let report) = event { console.announce(summary.text(report)) }
+                detached?.observe(event)
+            }
+        }
+    }
+}
