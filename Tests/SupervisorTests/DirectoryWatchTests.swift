@@ -20,7 +20,7 @@ struct DirectoryWatchTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try write("old", to: folder + "/gone.txt")
-        var batches = try DirectoryWatch.changes(under: folder).makeAsyncIterator()
+        var batches = try DirectoryWatch.start(under: folder).changes.makeAsyncIterator()
         try write("a", to: folder + "/app.py")
         try write("b", to: folder + "/sub/page.html")
         try FileManager.default.moveItem(atPath: folder + "/sub/page.html", toPath: folder + "/sub/index.html")
@@ -36,7 +36,7 @@ struct DirectoryWatchTests {
     func newFolders() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var batches = try DirectoryWatch.changes(under: folder).makeAsyncIterator()
+        var batches = try DirectoryWatch.start(under: folder).changes.makeAsyncIterator()
         try write("c", to: folder + "/new/deeper/c.txt")
         #expect(try #require(await batches.next()).contains("new/deeper/c.txt"))
         try write("d", to: folder + "/new/deeper/d.txt")
@@ -47,7 +47,7 @@ struct DirectoryWatchTests {
     func ignoredFiles() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var batches = try DirectoryWatch.changes(under: folder).makeAsyncIterator()
+        var batches = try DirectoryWatch.start(under: folder).changes.makeAsyncIterator()
         for ignored in [".app.py.swp", "app.py~", "__pycache__/app.cpython-311.pyc", "node_modules/x/index.js", ".git/index", "run.log"] {
             try write("x", to: folder + "/" + ignored)
         }

@@ -33,7 +33,11 @@ struct ProjectWatch {
             for (name, folder) in folders {
                 let changes: AsyncStream<[String]>
                 do {
-                    changes = try DirectoryWatch.changes(under: folder)
+                    let watch = try DirectoryWatch.start(under: folder)
+                    changes = watch.changes
+                    if let first = watch.unwatched.first {
+                        console.announce("--watch: \(watch.unwatched.count) folder\(watch.unwatched.count == 1 ? "" : "s") of \(name) cannot be watched (\(first)…); changes there restart nothing. Raise fs.inotify.max_user_watches if it is the limit.")
+                    }
                 } catch {
                     console.announce("--watch: cannot watch \(name)'s folder \(folder): \(error)")
                     continue

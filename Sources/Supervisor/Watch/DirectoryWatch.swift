@@ -17,8 +17,17 @@ public enum DirectoryWatch {
         public let description: String
     }
 
-    /// The batches of changed files (paths relative to `root`) from now on.
-    public static func changes(under root: String) throws(Failure) -> AsyncStream<[String]> {
+    /// A watch that has started.
+    public struct Started: Sendable {
+        /// The batches of changed files (paths relative to the root) from now on.
+        public let changes: AsyncStream<[String]>
+        /// Folders below the root that could not be watched (inotify's limit of watches per
+        /// user, `fs.inotify.max_user_watches`, reached; or no permission): changes there go unseen.
+        public let unwatched: [String]
+    }
+
+    /// Watches `root` and the folders below it from now on.
+    public static func start(under root: String) throws(Failure) -> Started {
         let inotify = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard inotify >= 0 else { throw Failure(description: "cannot start inotify: \(String(cString: strerror(errno)))") }
         guard let stop = Pipe.make() else {
@@ -34,6 +43,7 @@ public enum DirectoryWatch {
             close(stop.write)
             throw Failure(description: "cannot watch \(root): \(String(cString: strerror(errno)))")
         }
+        let unwatched = watcher.unwatched
         let (stream, continuation) = AsyncStream<[String]>.makeStream(bufferingPolicy: .bufferingNewest(16))
         continuation.onTermination = { _ in
             // Wakes the thread's poll; it closes both ends and the inotify descriptor.
@@ -48,7 +58,7 @@ public enum DirectoryWatch {
             close(inotify)
             continuation.finish()
         }
-        return stream
+        return Started(changes: stream, unwatched: unwatched)
     }
 }
 
@@ -58,6 +68,8 @@ private struct InotifyTree {
     let root: String
     /// The folder (relative to the root, "" for the root) of each watch descriptor.
     private var folders: [Int32: String] = [:]
+    /// Folders that could not be watched.
+    private(set) var unwatched: [String] = []
 
     /// Files written, moved in or out, deleted; folders created (to watch them too).
     private static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE)
@@ -73,7 +85,10 @@ private struct InotifyTree {
     mutating func add(_ folder: String, found: inout [String]) -> Bool {
         let path = folder.isEmpty ? root : root + "/" + folder
         let watch = inotify_add_watch(descriptor, path, Self.mask)
-        guard watch >= 0 else { return false }
+        guard watch >= 0 else {
+            unwatched.append(folder)
+            return false
+        }
         folders[watch] = folder
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         for entry in entries {
