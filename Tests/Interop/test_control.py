@@ -203,6 +203,16 @@ def test_run_detach_returns_once_up_leaves_the_run_going_and_down_stops_it(tmp_p
         assert log[:len(output)] == output
         assert "apphost | web: restart requested" in log[len(output):]
 
+        # Without names, as docker compose: stop what runs, then start what was stopped.
+        stopped = apphost(tmp_path, "stop")
+        assert stopped.returncode == 0, stopped.stderr
+        assert stopped.stderr.splitlines() == ["web: stopped", "worker: stopped", "signalr: stopped"]
+        assert all(resource["state"] == "Stopped" for resource in resources(tmp_path).values())
+        started_again = apphost(tmp_path, "start")
+        assert started_again.returncode == 0, started_again.stderr
+        assert wait_until(lambda: all(resource["state"] == "Running" for resource in resources(tmp_path).values()), timeout=10)
+        before = resources(tmp_path)
+
         down = apphost(tmp_path, "down")
         assert down.returncode == 0, down.stderr
         assert f"(pid {run_pid})" in down.stderr
