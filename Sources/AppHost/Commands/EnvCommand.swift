@@ -37,7 +37,7 @@ struct EnvCommand: ParsableCommand {
     var showSecrets = false
 
     func run() throws {
-        let (file, model) = try model.loadModel()
+        let (file, model) = try model.loadModel(readingEnvFiles: !publish)
         var projects = model.projects
         if let resource {
             guard let project = projects.first(where: { $0.name == resource }) else {

@@ -80,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
             if code != 0 { throw ExitCode(code) }
             return
         }
-        let (file, model) = try model.loadModel()
+        let (file, model) = try model.loadModel(readingEnvFiles: true)
         let selection = try select(in: model, file: file)
         let lock = try RunLock.acquire(in: file.stateFolder, for: file.path)
         defer { withExtendedLifetime(lock) {} }

@@ -16,7 +16,7 @@ struct ValidateCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
 
     func run() throws {
-        let (_, model) = try model.loadModel()
+        let (_, model) = try model.loadModel(readingEnvFiles: true)
         let summary = model.resources.map { resource -> String in
             switch resource {
             case .signalR(let signalR):

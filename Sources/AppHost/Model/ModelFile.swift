@@ -36,6 +36,42 @@ struct ModelFile {
         return outcome
     }
 
+    /// Reads every project's `envFile`s (relative to apphost.yaml's folder) into its
+    /// `fileEnvironment`; returns the problems, located at the `envFile` entry or in the file.
+    func readEnvFiles(into model: inout ApplicationModel) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        for index in model.resources.indices {
+            guard case .project(var project) = model.resources[index], !project.envFiles.isEmpty else { continue }
+            var variables: [(name: String, value: String)] = []
+            for entry in project.envFiles {
+                let url = entry.value.hasPrefix("/") ? URL(fileURLWithPath: entry.value) : folder.appendingPathComponent(entry.value)
+                let shown = Self.shownPath(entry.value, besides: path)
+                guard let data = FileManager.default.contents(atPath: url.path) else {
+                    problems.append(.error("the envFile '\(entry.value)' of '\(project.name)' cannot be read (\(url.standardizedFileURL.path))",
+                                           at: entry.location, hint: "create it, or take it out of envFile (paths are relative to apphost.yaml)"))
+                    continue
+                }
+                guard let text = String(data: data, encoding: .utf8) else {
+                    problems.append(.error("the envFile '\(entry.value)' of '\(project.name)' is not UTF-8 text", at: entry.location,
+                                           hint: "an envFile holds NAME=value lines"))
+                    continue
+                }
+                let parsed = DotEnvFile(text, file: shown)
+                problems += parsed.diagnostics
+                variables += parsed.orderedVariables
+            }
+            project.fileEnvironment = variables
+            model.resources[index] = .project(project)
+        }
+        return problems
+    }
+
+    /// `relative` as the user would find it from the current folder: beside the apphost.yaml `modelPath` names.
+    private static func shownPath(_ relative: String, besides modelPath: String) -> String {
+        let folder = (modelPath as NSString).deletingLastPathComponent
+        return relative.hasPrefix("/") || folder.isEmpty ? relative : (folder as NSString).appendingPathComponent(relative)
+    }
+
     /// The `.env` beside apphost.yaml; empty when there is none.
     private func loadDotEnv() -> DotEnvFile {
         let dotEnvPath = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(".env").path

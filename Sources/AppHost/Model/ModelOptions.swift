@@ -45,10 +45,16 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// Locates, reads and loads the model, printing its diagnostics; fails with exit code 1
-    /// when it has errors.
-    func loadModel() throws(CommandFailure) -> (ModelFile, ApplicationModel) {
+    /// when it has errors. With `readingEnvFiles` (a local run, and what it shows), the
+    /// projects' `envFile`s are read too, and a missing or malformed one is an error.
+    func loadModel(readingEnvFiles: Bool = false) throws(CommandFailure) -> (ModelFile, ApplicationModel) {
         let file = try locate()
-        let outcome = try file.load()
+        var outcome = try file.load()
+        if readingEnvFiles, var model = outcome.model {
+            let problems = file.readEnvFiles(into: &model)
+            outcome.diagnostics += problems
+            outcome.model = problems.containsErrors ? nil : model
+        }
         Console.report(outcome.diagnostics)
         guard let model = outcome.model else {
             let count = outcome.diagnostics.filter { $0.severity == .error }.count

@@ -1,7 +1,7 @@
 /// Decoding of `type: project` resources.
 extension ModelDecoder {
     /// The keys of a project.
-    static let projectKeys = ["type", "command", "args", "workingDirectory", "env", "port", "portEnv", "healthCheck",
+    static let projectKeys = ["type", "command", "args", "workingDirectory", "env", "envFile", "port", "portEnv", "healthCheck",
                               "references", "waitFor", "restart", "shutdownTimeout"]
 
     mutating func decodeProject(name: String, at location: SourceLocation, fields: [YAMLPair]) -> ProjectResource? {
@@ -22,6 +22,11 @@ extension ModelDecoder {
                 project.workingDirectory = string(value, key: "workingDirectory")
             case "env":
                 project.environment = decodeEnvironment(value)
+            case "envFile":
+                // One file, or a list, as docker compose's env_file.
+                project.envFiles = value.elements == nil
+                    ? string(value, key: "envFile").map { [Located($0, at: value.location)] } ?? []
+                    : strings(value, key: "envFile") ?? []
             case "port":
                 project.port = integer(value, key: "port", in: 0...65535, meaning: "a TCP port, 0 for a free one")
             case "portEnv":

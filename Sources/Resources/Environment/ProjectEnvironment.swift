@@ -1,7 +1,8 @@
 /// The environment variables each project receives, as DESIGN.md §3 specifies.
 extension ConnectionValues {
-    /// The variables `project` receives, in a stable order: for each reference its variables,
-    /// then the project's own port, then its `env:` entries (which win over injected ones).
+    /// The variables `project` receives, in a stable order: those of its `envFile`s, then for
+    /// each reference its variables, then the project's own port, then its `env:` entries. A
+    /// later one wins: what apphost injects over the files, `env:` over both.
     public func environment(for project: ProjectResource) -> [EnvironmentVariable] {
         var variables: [EnvironmentVariable] = []
         func set(_ name: String, _ value: String, secrets: [String] = []) {
@@ -11,6 +12,9 @@ extension ConnectionValues {
             } else {
                 variables.append(variable)
             }
+        }
+        for (name, value) in project.fileEnvironment {
+            set(name, value, secrets: EnvironmentVariable.nameSuggestsSecret(name) ? [value] : [])
         }
         for reference in project.references {
             switch model.resource(named: reference.resource) {
@@ -41,10 +45,11 @@ extension ConnectionValues {
         return variables
     }
 
-    /// The names apphost injects into `project` itself (not those of its `env:`).
+    /// The names apphost injects into `project` itself (not those of its `env:` or `envFile`).
     public func injectedNames(for project: ProjectResource) -> [String] {
         var stripped = project
         stripped.environment = []
+        stripped.fileEnvironment = []
         return environment(for: stripped).map(\.name)
     }
 }

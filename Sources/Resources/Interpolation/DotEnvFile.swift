@@ -4,8 +4,10 @@
 /// unquoted value only after whitespace). Values may be single-quoted (taken literally) or
 /// double-quoted (with `\n`, `\t`, `\"` and `\\` escapes, and may span lines).
 public struct DotEnvFile: Sendable {
-    /// The variables in the order of the file (a later line wins over an earlier one).
+    /// The variables (a later line wins over an earlier one).
     public private(set) var variables: [String: String] = [:]
+    /// The names in the order they first appear in the file.
+    private var order: [String] = []
     /// Lines that could not be read.
     public private(set) var diagnostics: [Diagnostic] = []
 
@@ -47,11 +49,20 @@ public struct DotEnvFile: Sendable {
                     diagnostics.append(.error("the value of '\(name)' has no closing \(quote)", at: location))
                     continue
                 }
-                variables[String(name)] = parsed
+                set(String(name), parsed)
             } else {
-                variables[String(name)] = Self.unquoted(value)
+                set(String(name), Self.unquoted(value))
             }
         }
+    }
+
+    /// The variables in the order their names first appear in the file.
+    public var orderedVariables: [(name: String, value: String)] {
+        order.compactMap { name in variables[name].map { (name, $0) } }
+    }
+
+    private mutating func set(_ name: String, _ value: String) {
+        if variables.updateValue(value, forKey: name) == nil { order.append(name) }
     }
 
     /// A `.env` file that could not be read, with the reason.

@@ -13,6 +13,13 @@ public struct ProjectResource: Sendable {
     public var workingDirectory: String?
     /// Extra environment variables, in file order.
     public var environment: [EnvironmentEntry] = []
+    /// `.env`-style files whose variables the project receives (`envFile`), relative to
+    /// apphost.yaml's folder, in order: a later file wins over an earlier one.
+    public var envFiles: [Located<String>] = []
+    /// The variables of `envFiles`, once the command line has read them (this module does no
+    /// I/O): the lowest layer of the project's environment, below what apphost injects and `env`.
+    /// Only a local run reads them; a deployment gets its settings elsewhere.
+    public var fileEnvironment: [(name: String, value: String)] = []
     /// The HTTP endpoint's port: nil for no endpoint, 0 for a free port, else that port.
     public var port: Int?
     /// The variable that carries the port (default `PORT`).
