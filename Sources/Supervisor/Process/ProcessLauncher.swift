@@ -40,9 +40,10 @@ enum ProcessLauncher {
                           directory: specification.workingDirectory)
     }
 
-    /// Starts the program at `path`.
+    /// Starts the program at `path`: the leader of a new process group, or with `newSession`
+    /// of a new session (no controlling terminal).
     static func launch(path: String, arguments: [String], environment: [String], directory: String?,
-                       standardInput: Int32? = nil) throws(LaunchFailure) -> LaunchedProcess {
+                       standardInput: Int32? = nil, newSession: Bool = false) throws(LaunchFailure) -> LaunchedProcess {
         let input = standardInput ?? open("/dev/null", O_RDONLY | O_CLOEXEC)
         defer { if standardInput == nil { close(input) } }
         guard let output = Pipe.make(), let errors = Pipe.make() else {
@@ -51,7 +52,9 @@ enum ProcessLauncher {
         var pid: pid_t = 0
         let result = withCStrings(arguments) { argv in
             withCStrings(environment) { envp in
-                apphost_spawn(path, argv, envp, directory, input, output.write, errors.write, &pid)
+                newSession
+                    ? apphost_spawn_session(path, argv, envp, directory, input, output.write, errors.write, &pid)
+                    : apphost_spawn(path, argv, envp, directory, input, output.write, errors.write, &pid)
             }
         }
         close(output.write)
@@ -65,7 +68,7 @@ enum ProcessLauncher {
     }
 
     /// Calls `body` with a NULL-terminated C array of `strings`.
-    static func withCStrings<Result>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> Result) -> Result {
+    private static func withCStrings<Result>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> Result) -> Result {
         var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
         pointers.append(nil)
         defer { pointers.forEach { free($0) } }

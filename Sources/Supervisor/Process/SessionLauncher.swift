@@ -1,4 +1,3 @@
-import CProcessSpawn
 import Foundation
 
 /// Starts a process that outlives the terminal it was started from: the leader of a new session
@@ -19,24 +18,8 @@ public enum SessionLauncher {
     /// Starts `arguments` (the program at `path`) with exactly `environment`, in `directory`.
     public static func start(path: String, arguments: [String], environment: [String: String],
                              directory: String) throws(LaunchFailure) -> Started {
-        let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer { close(input) }
-        guard let output = Pipe.make(), let errors = Pipe.make() else {
-            throw LaunchFailure(description: "cannot create pipes: \(String(cString: strerror(errno)))")
-        }
-        var pid: pid_t = 0
-        let result = ProcessLauncher.withCStrings(arguments) { argv in
-            ProcessLauncher.withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in
-                apphost_spawn_session(path, argv, envp, directory, input, output.write, errors.write, &pid)
-            }
-        }
-        close(output.write)
-        close(errors.write)
-        guard result == 0 else {
-            close(output.read)
-            close(errors.read)
-            throw LaunchFailure(description: "cannot start '\(path)': \(String(cString: strerror(result)))")
-        }
-        return Started(pid: pid, standardOutput: output.read, standardError: errors.read)
+        let launched = try ProcessLauncher.launch(path: path, arguments: arguments, environment: environment.map { "\($0.key)=\($0.value)" },
+                                                  directory: directory, newSession: true)
+        return Started(pid: launched.pid, standardOutput: launched.standardOutput, standardError: launched.standardError)
     }
 }
