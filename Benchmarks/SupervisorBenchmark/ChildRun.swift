@@ -24,6 +24,15 @@ final class ChildRun {
         try process.run()
     }
 
+    /// A measurement that fails half way must not leave its run behind: SIGINT, as Ctrl-C, and
+    /// the run stops what it started.
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGINT)
+            process.waitUntilExit()
+        }
+    }
+
     /// The child's pid.
     var pid: Int32 { process.processIdentifier }
 
@@ -43,6 +52,10 @@ final class ChildRun {
                 }
                 continue
             }
+            // availableData blocks until output comes: wait for it with the time that is left.
+            var readable = pollfd(fd: output.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            let waited = poll(&readable, 1, Int32(max(0, deadline.timeIntervalSinceNow) * 1000))
+            if waited == 0 || (waited < 0 && errno == EINTR) { continue }
             let chunk = output.availableData
             if chunk.isEmpty { throw BenchmarkFailure("the output ended before a line with '\(text)'") }
             buffer.append(chunk)

@@ -20,6 +20,9 @@ extension SupervisorBenchmark {
             """.write(toFile: folder + "/apphost.yaml", atomically: true, encoding: .utf8)
         try appSource(version: 0).write(toFile: folder + "/app/app.py", atomically: true, encoding: .utf8)
 
+        // Whatever fails, no run is left behind: a background one is brought down here, and the
+        // one in the foreground (a ChildRun) is interrupted when it is released.
+        defer { _ = try? timed(apphostPath, ["down"], in: folder) }
         // --detach returns once everything is up; down once everything has stopped.
         var detach: [Double] = [], down: [Double] = []
         for _ in 0..<starts {
