@@ -271,3 +271,25 @@ def test_run_watch_restarts_a_project_whose_files_change(tmp_path):
         assert sum(" changed; restarting" in line for line in run.lines) == 1
     finally:
         run.kill()
+
+
+def test_run_watch_stops_watching_an_app_that_rewrites_its_own_folder(tmp_path):
+    (tmp_path / "apphost.yaml").write_text(textwrap.dedent("""\
+        resources:
+          app:
+            type: project
+            command: ["python3", "-u", "-c", "import os, time; open('state.json', 'w').write(str(os.getpid())); time.sleep(3600)"]
+            workingDirectory: app
+        """))
+    (tmp_path / "app").mkdir()
+    run = AppHostRun(tmp_path, args=("--watch", "--no-dashboard"))
+    try:
+        # Each start writes state.json, which restarts it: after five restarts apphost gives up on the watch.
+        message = run.wait_for_line(lambda line: "it seems to write into its own folder" in line)
+        assert message.startswith("apphost | --watch: app was restarted 5 times within 10 s because its files changed (last: state.json)")
+        assert sum(line.startswith("apphost | app started (pid ") for line in run.lines) == 6
+        assert sum(line == "apphost | app: state.json changed; restarting" for line in run.lines) == 5
+        run.signal(signal.SIGINT)
+        run.wait_for_clean_exit()
+    finally:
+        run.kill()

@@ -43,7 +43,15 @@ struct ProjectWatch {
                     continue
                 }
                 group.addTask {
+                    var recent: [ContinuousClock.Instant] = []
                     for await batch in changes {
+                        // An app that writes into its own folder would restart itself for ever.
+                        let now = ContinuousClock.now
+                        recent = recent.filter { now - $0 < Self.loopWindow } + [now]
+                        if recent.count > Self.loopRestarts {
+                            console.announce(Self.loopMessage(name, last: batch))
+                            return
+                        }
                         console.announce("\(name): \(Self.describe(batch)) changed; restarting")
                         do {
                             try await supervisor.perform(.restart, on: name)
@@ -54,6 +62,17 @@ struct ProjectWatch {
                 }
             }
         }
+    }
+
+    /// More restarts than this within ``loopWindow`` mean the app changes its own files.
+    static let loopRestarts = 5
+    static let loopWindow = Duration.seconds(10)
+
+    /// Why apphost stops watching `name`, and what to do.
+    static func loopMessage(_ name: String, last batch: [String]) -> String {
+        "--watch: \(name) was restarted \(loopRestarts) times within \(loopWindow.components.seconds) s because its files "
+            + "changed (last: \(describe(batch))); it seems to write into its own folder, so apphost stops watching it. "
+            + "Keep what it writes out of its workingDirectory (or in a hidden folder, a .log or a .db file) and run again."
     }
 
     /// `app.py`, `app.py and index.html`, `app.py and 3 more files`.
