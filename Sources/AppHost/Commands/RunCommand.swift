@@ -139,7 +139,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         defer { signals.cancel() }
         let shownLogFolder = (plan.file.folder.path == FileManager.default.currentDirectoryPath) ? ".apphost/logs" : logFolder
-        let summary = RunSummary(application: plan.application, logFolder: shownLogFolder, selection: plan.selection,
+        let summary = RunSummary(plan: plan, logFolder: shownLogFolder,
                                  stop: detached == nil ? "Ctrl-C stops everything" : "`apphost down` stops everything")
         console.announce("starting \(plan.application.model.name) from \(plan.file.path): \(specifications.map(\.name).joined(separator: ", "))")
         let companions = RunCompanions(console: console, summary: summary, dashboard: dashboard,

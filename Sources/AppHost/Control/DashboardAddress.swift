@@ -21,18 +21,9 @@ struct DashboardAddress: Codable, Equatable, Sendable {
     /// reader never sees half a file.
     func write(in stateFolder: URL) throws {
         let file = Self.file(in: stateFolder)
-        let folder = file.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let temporary = folder.appendingPathComponent(".dashboard.json.\(pid)")
-        let data = try JSONEncoder().encode(self)
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path])
-        }
-        guard rename(temporary.path, file.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path, NSLocalizedDescriptionKey: reason])
-        }
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        try PrivateFile.write(try JSONEncoder().encode(self), to: file.path)
     }
 
     /// Removes the file in `stateFolder` if it is still this run's: a later run in the same

@@ -58,18 +58,11 @@ struct AccessKeyStore: AccessKeyProvider {
 
     private func createFolder(_ folder: URL) throws { try Self.createFolder(folder) }
 
-    /// Writes through a private temporary file and renames it, so no reader ever sees a partial
-    /// key and the file never exists with a wider mode.
     private func write(_ key: String, to file: URL) throws {
-        let temporary = file.path + ".\(getpid()).tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw KeyStoreError(path: temporary, reason: String(cString: strerror(errno))) }
-        let bytes = Array((key + "\n").utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        close(descriptor)
-        guard written == bytes.count, rename(temporary, file.path) == 0 else {
-            unlink(temporary)
-            throw KeyStoreError(path: file.path, reason: "cannot write the key")
+        do {
+            try PrivateFile.write(Data((key + "\n").utf8), to: file.path)
+        } catch {
+            throw KeyStoreError(path: file.path, reason: error.reason)
         }
     }
 }

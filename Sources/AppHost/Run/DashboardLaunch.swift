@@ -73,7 +73,7 @@ struct DashboardLaunch: Sendable {
                     do {
                         try address.write(in: stateFolder)
                     } catch {
-                        console.announce("cannot leave the dashboard's address for `apphost ps` and `apphost logs`: \(error.localizedDescription)")
+                        console.announce("cannot leave the dashboard's address for `apphost ps` and `apphost logs`: \(error)")
                     }
                     console.announce("dashboard at \(link)")
                 }

@@ -90,9 +90,7 @@ final class DetachedConsole: Sendable {
     init?(console: LogMultiplexer, specifications: [ProcessSpecification], logFile: String,
           environment: [String: String] = ProcessInfo.processInfo.environment) {
         guard environment[DetachedRun.variable] == "1" else { return nil }
-        if FileManager.default.fileExists(atPath: logFile) { _ = rename(logFile, logFile + ".1") }
-        let file = open(logFile, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
-        if file >= 0 { console.copy(to: file) }
+        console.copy(toLogAt: logFile)
         self.console = console
         neverRestarted = Set(specifications.filter { $0.restart == .never }.map(\.name))
     }

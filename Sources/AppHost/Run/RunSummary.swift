@@ -5,25 +5,18 @@ import Supervisor
 /// The lines `apphost run` prints once everything is up: each resource, its URL and how long it
 /// took to be ready, then the page to open.
 struct RunSummary {
-    let application: ResolvedApplication
+    /// The run: its resources, and which of them it starts.
+    let plan: ProcessPlan
     let logFolder: String
-    /// The resources of this run (nil: all of the model's).
-    var selection: Set<String>? = nil
     /// How to stop the run: Ctrl-C in the foreground, `apphost down` in the background.
-    var stop = "Ctrl-C stops everything"
+    let stop: String
 
-    /// The summary of `application`'s run, its logs in `logFolder`.
-    init(application: ResolvedApplication, logFolder: String, selection: Set<String>? = nil, stop: String = "Ctrl-C stops everything") {
-        self.application = application
-        self.logFolder = logFolder
-        self.selection = selection
-        self.stop = stop
-    }
+    private var application: ResolvedApplication { plan.application }
 
     /// The summary for `report`.
     func text(_ report: ReadinessReport) -> String {
         var rows: [[String]] = []
-        for resource in application.model.resources where selection?.contains(resource.name) ?? true {
+        for resource in application.model.resources where plan.runs(resource.name) {
             let entry = report.processes.first { $0.name == resource.name }
             let ready = entry?.readyAfter.map { "ready in " + Self.seconds($0) } ?? ""
             switch resource {
@@ -42,7 +35,7 @@ struct RunSummary {
             let cells = row.enumerated().map { index, cell in index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
             lines.append("  " + cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
         }
-        let pages = application.model.projects.filter { $0.hasEndpoint && (selection?.contains($0.name) ?? true) }.map { application.url(of: $0) + "/" }
+        let pages = application.model.projects.filter { $0.hasEndpoint && plan.runs($0.name) }.map { application.url(of: $0) + "/" }
         if let page = pages.first {
             lines.append("open \(page) · logs in \(logFolder) · \(stop)")
         } else {

@@ -18,8 +18,7 @@ final class LogFile: Sendable {
     init?(path: String, limit: Int) {
         self.path = path
         self.limit = limit
-        if FileManager.default.fileExists(atPath: path) { Self.rotate(path) }
-        let descriptor = Self.open(path)
+        let descriptor = Self.openFresh(path)
         guard descriptor >= 0 else { return nil }
         state = Mutex(State(descriptor: descriptor, size: 0))
     }
@@ -53,6 +52,12 @@ final class LogFile: Sendable {
         let text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
                           parts.tm_hour, parts.tm_min, parts.tm_sec, Int(now.tv_nsec / 1_000_000))
         return Array(text.utf8)
+    }
+
+    /// Opens a new log at `path`, keeping an existing one as `path.1`; -1 if it cannot be written.
+    static func openFresh(_ path: String) -> Int32 {
+        if FileManager.default.fileExists(atPath: path) { rotate(path) }
+        return open(path)
     }
 
     private static func open(_ path: String) -> Int32 {

@@ -45,6 +45,16 @@ public final class LogMultiplexer: Sendable {
         lock.withLock { $0.copy = file }
     }
 
+    /// From now on, every line also goes to a new log at `path` (an earlier one is kept as
+    /// `path.1`, as the processes' logs are); false if it cannot be written.
+    @discardableResult
+    public func copy(toLogAt path: String) -> Bool {
+        let file = LogFile.openFresh(path)
+        guard file >= 0 else { return false }
+        copy(to: file)
+        return true
+    }
+
     /// Leaves the terminal for the copy: stdout and stderr become the copy's file, so what is
     /// written after this line (by this multiplexer or anything else writing to them) goes there
     /// only, in order. For `apphost run --detach`: the process that started this one stops
