@@ -21,8 +21,6 @@ public final class DashboardState: Sendable {
         var written: [String: Int] = [:]
         var subscribers: [UInt64: AsyncStream<Update>.Continuation] = [:]
         var nextSubscriber: UInt64 = 0
-        /// Those waiting for ``finish()``: not subscribers, so the lines never pass through them.
-        var finishWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var finished = false
     }
 
@@ -77,8 +75,9 @@ public final class DashboardState: Sendable {
     }
 
     /// Every change from now on; ends when the subscriber stops listening or at ``finish()``.
-    public func subscribe() -> AsyncStream<Update> {
-        let (stream, continuation) = AsyncStream<Update>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+    /// A subscriber that falls more than `buffered` changes behind loses the oldest.
+    public func subscribe(buffered: Int = 10_000) -> AsyncStream<Update> {
+        let (stream, continuation) = AsyncStream<Update>.makeStream(bufferingPolicy: .bufferingNewest(buffered))
         let id = contents.withLock { contents -> UInt64? in
             guard !contents.finished else { return nil }
             contents.nextSubscriber += 1
@@ -97,36 +96,16 @@ public final class DashboardState: Sendable {
 
     /// Returns at ``finish()`` (at once if it has been called), or when the task is cancelled.
     public func waitUntilFinished() async {
-        let id = contents.withLock { contents in
-            contents.nextSubscriber += 1
-            return contents.nextSubscriber
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-                // A cancellation that came before the waiter was recorded is seen here.
-                let now = contents.withLock { contents in
-                    if contents.finished || Task.isCancelled { return true }
-                    contents.finishWaiters[id] = waiter
-                    return false
-                }
-                if now { waiter.resume() }
-            }
-        } onCancel: {
-            contents.withLock { $0.finishWaiters.removeValue(forKey: id) }?.resume()
-        }
+        for await _ in subscribe(buffered: 0) {}
     }
 
     /// Ends every subscription, and those made later, so that pages' streams close at shutdown.
     public func finish() {
-        let (subscribers, waiters) = contents.withLock { contents in
+        let subscribers = contents.withLock { contents in
             contents.finished = true
-            defer {
-                contents.subscribers.removeAll()
-                contents.finishWaiters.removeAll()
-            }
-            return (Array(contents.subscribers.values), Array(contents.finishWaiters.values))
+            defer { contents.subscribers.removeAll() }
+            return Array(contents.subscribers.values)
         }
         for subscriber in subscribers { subscriber.finish() }
-        for waiter in waiters { waiter.resume() }
     }
 }

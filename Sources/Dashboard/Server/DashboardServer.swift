@@ -56,10 +56,10 @@ public struct DashboardServer: Sendable {
     public func run(hosts: [String], onReady: @escaping @Sendable () async -> Void = {}) async throws {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let inspector = SignalRInspector(client: client, emulators: emulators)
-        let (listening, listener) = AsyncStream<Void>.makeStream()
+        let ready = ReadyCount(expected: hosts.count, action: onReady)
         let applications = hosts.map { host in
             Application(router: router(inspector), configuration: .init(address: .hostname(host, port: port), serverName: nil),
-                        onServerRunning: { _ in listener.yield() }, logger: logger)
+                        onServerRunning: { _ in await ready.signal() }, logger: logger)
         }
         var configuration = ServiceGroupConfiguration(services: applications.map { .init(service: $0) }, logger: logger)
         configuration.maximumGracefulShutdownDuration = Self.shutdownGrace
@@ -70,18 +70,6 @@ public struct DashboardServer: Sendable {
                 tasks.addTask {
                     try await group.run()
                     return true
-                }
-                tasks.addTask {
-                    // Ready once every address listens.
-                    var count = 0
-                    for await _ in listening {
-                        count += 1
-                        if count == hosts.count {
-                            await onReady()
-                            break
-                        }
-                    }
-                    return false
                 }
                 tasks.addTask {
                     await state.waitUntilFinished()
@@ -172,5 +160,21 @@ public struct DashboardServer: Sendable {
             return await inspector.events(of: context.parameters.get("name") ?? "")
         }
         return router
+    }
+}
+
+/// Runs an action once `expected` servers listen.
+private actor ReadyCount {
+    private var remaining: Int
+    private let action: @Sendable () async -> Void
+
+    init(expected: Int, action: @escaping @Sendable () async -> Void) {
+        remaining = expected
+        self.action = action
+    }
+
+    func signal() async {
+        remaining -= 1
+        if remaining == 0 { await action() }
     }
 }
