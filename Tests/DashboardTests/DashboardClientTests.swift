@@ -93,4 +93,14 @@ struct DashboardClientTests {
             #expect(texts[1] == ["from signalr", "from api", "from web"])
         }
     }
+
+    @Test("Times are read with or without a fraction of a second")
+    func timesWithAndWithoutFraction() throws {
+        struct Stamp: Decodable { var time: Date }
+        let decoder = DashboardJSON.decoder()
+        let whole = try decoder.decode(Stamp.self, from: Data(#"{"time":"2026-11-29T10:00:00Z"}"#.utf8))
+        let fraction = try decoder.decode(Stamp.self, from: Data(#"{"time":"2026-11-29T10:00:00.250Z"}"#.utf8))
+        #expect(fraction.time.timeIntervalSince(whole.time) == 0.25)
+        #expect(throws: DecodingError.self) { try decoder.decode(Stamp.self, from: Data(#"{"time":"yesterday"}"#.utf8)) }
+    }
 }

@@ -23,7 +23,7 @@ public enum DashboardJSON {
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            if let date = try? withFraction.parse(text) ?? withoutFraction.parse(text) { return date }
+            if let date = (try? withFraction.parse(text)) ?? (try? withoutFraction.parse(text)) { return date }
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 time: \(text)")
         }
         return decoder
