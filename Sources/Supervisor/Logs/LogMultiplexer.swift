@@ -73,7 +73,8 @@ public final class LogMultiplexer: Sendable {
     /// Writes `bytes`, which hold whole lines, as one uninterrupted piece.
     func write(_ bytes: [UInt8]) {
         lock.withLock { output in
-            if let copy = output.copy { Self.writeAll(bytes, to: copy) }
+            // The copy is a file: a failed write there (a full disk) must not stop the terminal.
+            if let copy = output.copy { _ = Self.writeAll(bytes, to: copy) }
             // Once the reader is gone (EPIPE), output is dropped; supervision goes on.
             guard !output.broken else { return }
             output.broken = !Self.writeAll(bytes, to: descriptor)
