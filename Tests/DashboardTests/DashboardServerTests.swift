@@ -22,15 +22,41 @@ struct LiveDashboard {
                             actions: DashboardServer.ActionHandler? = nil,
                             _ body: (LiveDashboard) async throws -> Value) async throws -> Value {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
-        let dashboard = LiveDashboard(state: state, port: try LoopbackSocket.freePort(), client: client)
         var logger = Logger(label: "test.dashboard")
         logger.logLevel = .critical
-        let server = DashboardServer(state: state, port: dashboard.port, token: dashboard.token,
-                                     emulators: ["signalr": SignalRIntrospection(baseURL: emulatorURL, token: "emulator-token")],
-                                     actions: actions, logger: logger)
-        let (ready, readiness) = AsyncStream<Void>.makeStream()
-        let serving = Task { try await server.run(hosts: ["127.0.0.1"]) { readiness.yield() } }
-        for await _ in ready { break }
+        // Tests run in parallel: a free port may be taken by another test's server before this
+        // one binds it. The server then fails; it is started again on another port, instead of
+        // the test waiting for ever for a server that will never listen.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let dashboard = LiveDashboard(state: state, port: try LoopbackSocket.freePort(), client: client)
+            let server = DashboardServer(state: state, port: dashboard.port, token: dashboard.token,
+                                         emulators: ["signalr": SignalRIntrospection(baseURL: emulatorURL, token: "emulator-token")],
+                                         actions: actions, logger: logger)
+            let (ready, readiness) = AsyncStream<Void>.makeStream()
+            let serving = Task {
+                defer { readiness.finish() }
+                try await server.run(hosts: ["127.0.0.1"]) { readiness.yield() }
+            }
+            var listening = false
+            for await _ in ready {
+                listening = true
+                break
+            }
+            guard listening else {
+                let failure = await serving.result
+                if attempt < 3 { continue }
+                try await client.shutdown()
+                throw LiveDashboardFailure(description: "the dashboard did not start: \(failure)")
+            }
+            return try await serve(dashboard, serving, body)
+        }
+    }
+
+    private static func serve<Value>(_ dashboard: LiveDashboard, _ serving: Task<Void, Error>,
+                                     _ body: (LiveDashboard) async throws -> Value) async throws -> Value {
+        let client = dashboard.client
         do {
             let value = try await body(dashboard)
             serving.cancel()
@@ -54,6 +80,11 @@ struct LiveDashboard {
     }
 
     var authorized: [(String, String)] { [("Authorization", "Bearer \(token)")] }
+
+    /// A dashboard that would not start, with why.
+    struct LiveDashboardFailure: Error, CustomStringConvertible {
+        let description: String
+    }
 
     /// What an action handler was asked, in order ("restart api").
     final class AskedActions: Sendable {
