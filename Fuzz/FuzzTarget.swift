@@ -1,5 +1,6 @@
 // libFuzzer entry point over the emulator's parsers of untrusted input: hub frames (JSON and
-// MessagePack framing and messages), the handshake, REST bodies and access tokens.
+// MessagePack framing and messages), the handshake, REST bodies, access tokens, upstream answers
+// and the OData filters of `:execute`.
 // Built and run by scripts/fuzz; not part of the package or of CI.
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -28,6 +29,14 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     _ = try? HandshakeRequest(json: payload)
     _ = try? JSONCodec.decode(payload)
     _ = try? MessagePackCodec.decode(payload)
-    _ = try? JWTParts(String(decoding: payload, as: UTF8.self))
+    let text = String(decoding: payload, as: UTF8.self)
+    _ = try? JWTParts(text)
+    for kind in HubProtocolKind.allCases {
+        _ = UpstreamAnswer.outcome(status: 200, body: payload, contentType: nil, kind: kind)
+    }
+    if let filter = try? ConnectionFilter(text) {
+        _ = filter.matches(.init(userID: "user", connectionID: "c1", groups: ["group"]))
+        _ = filter.matches(.init(userID: nil, connectionID: "c2", groups: []))
+    }
     return 0
 }

@@ -121,6 +121,24 @@ class Emulator:
         self.connection_string = self.process.stdout.readline().decode().strip()
         assert self.connection_string.startswith(f"Endpoint=http://localhost:{self.port};AccessKey="), self.connection_string
         self.endpoint = f"http://localhost:{self.port}"
+        # Both streams are read as they come, so a busy emulator never blocks on a full pipe.
+        self.stdout_lines: list[str] = []
+        self.stderr_lines: list[str] = []
+        self.readers = [threading.Thread(target=self._collect, args=(stream, lines), daemon=True)
+                        for stream, lines in ((self.process.stdout, self.stdout_lines), (self.process.stderr, self.stderr_lines))]
+        for reader in self.readers:
+            reader.start()
+
+    @staticmethod
+    def _collect(stream, lines: list):
+        for line in iter(stream.readline, b""):
+            lines.append(line.decode(errors="replace").rstrip("\n"))
+
+    def output(self) -> tuple[list[str], list[str]]:
+        """What the emulator wrote to stdout (after the connection string) and to stderr, once it has exited."""
+        for reader in self.readers:
+            reader.join(timeout=10)
+        return self.stdout_lines, self.stderr_lines
 
     def client_url(self, hub: str) -> str:
         return f"{self.endpoint}/client/?hub={hub}"
@@ -171,7 +189,7 @@ class Emulator:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 raise AssertionError("the emulator did not stop within 15 s of SIGINT")
-        assert self.process.returncode == 0, self.process.stderr.read().decode()
+        assert self.process.returncode == 0, "\n".join(self.output()[1])
         if self.config_path:
             self.config_path.unlink(missing_ok=True)
 

@@ -10,8 +10,11 @@ struct EmulatorCommand: AsyncParsableCommand {
         abstract: "Run a local Azure SignalR Service emulator (serverless mode) in the foreground.",
         discussion: """
             Prints the connection string on stdout, then serves SignalR clients (WebSockets, \
-            Server-Sent Events, long polling; JSON and MessagePack) and the REST API (v1 and \
-            2022-06-01) on loopback until Ctrl-C or SIGTERM, when it closes every client and exits 0.
+            Server-Sent Events, long polling; JSON and MessagePack) and the REST API (v1, \
+            2022-06-01 and 2024-12-01) on loopback until Ctrl-C or SIGTERM, when it closes every \
+            client, tells the upstream of each, and exits 0 within 5 seconds whatever the clients do.
+
+            Information goes to stdout, warnings and errors to stderr.
 
             Client events go to upstream URL templates ({hub}, {category}, {event} filled in), \
             the first matching template wins.
@@ -48,7 +51,15 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Seconds of silence after which a client is dropped.")
     var clientTimeout: Double = 30
 
+    @Option(help: "Seconds a temporary key from /api/auth/accessKey stays valid.")
+    var temporaryKeyLifetime: Double = 90 * 60
+
+    @Option(help: "Seconds connections/{id}/:invoke waits for the client's result.")
+    var clientInvocationTimeout: Double = 60
+
     func validate() throws {
+        guard temporaryKeyLifetime > 0 else { throw ValidationError("--temporary-key-lifetime must be positive") }
+        guard clientInvocationTimeout > 0 else { throw ValidationError("--client-invocation-timeout must be positive") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxMessageSize >= 1024 else { throw ValidationError("--max-message-size must be at least 1024") }
         guard outboxLimit >= 1024 else { throw ValidationError("--outbox-limit must be at least 1024") }
@@ -62,11 +73,8 @@ struct EmulatorCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["APPHOST_LOG_LEVEL"] ?? "") ?? .info
-            return handler
-        }
+        let level = Logger.Level(rawValue: ProcessInfo.processInfo.environment["APPHOST_LOG_LEVEL"] ?? "") ?? .info
+        LoggingSystem.bootstrap { label in LevelRoutedLogHandler(label: label, level: level) }
         var configuration = EmulatorConfiguration(accessKey: accessKey ?? Self.keyFromEnvironment ?? AccessKeyStore.generateKey())
         if !hosts.isEmpty { configuration.hosts = hosts }
         configuration.port = port
@@ -76,6 +84,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.outboxLimit = outboxLimit
         configuration.keepAliveInterval = .milliseconds(Int64(keepAliveInterval * 1000))
         configuration.clientTimeout = .milliseconds(Int64(clientTimeout * 1000))
+        configuration.temporaryKeyLifetime = temporaryKeyLifetime
+        configuration.clientInvocationTimeout = .milliseconds(Int64(clientInvocationTimeout * 1000))
         let emulator = SignalREmulator(configuration: configuration, logger: Logger(label: "apphost.emulator"))
         let chosenPort: Int
         do { chosenPort = try emulator.resolvedPort() } catch {
@@ -86,7 +96,7 @@ struct EmulatorCommand: AsyncParsableCommand {
             try await emulator.run(port: chosenPort) { hosts in
                 Console.output("Endpoint=http://localhost:\(chosenPort);AccessKey=\(key);Version=1.0;")
                 let addresses = hosts.map { $0.contains(":") ? "http://[\($0)]:\(chosenPort)" : "http://\($0):\(chosenPort)" }
-                Console.error("SignalR emulator listening on \(addresses.joined(separator: " and ")); Ctrl-C stops it")
+                Console.output("SignalR emulator listening on \(addresses.joined(separator: " and ")); Ctrl-C stops it")
             }
         } catch {
             if "\(error)".contains("Address already in use") {

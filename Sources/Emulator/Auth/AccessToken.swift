@@ -12,10 +12,13 @@ public struct AccessTokenValidator: Sendable {
     private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
     /// Clock skew tolerated on `exp` and `nbf`.
     public var leeway: TimeInterval = 60
+    /// Short-lived keys handed out by `GET /api/auth/accessKey`, named by a token's `kid`.
+    public let temporaryKeys: TemporaryAccessKeys?
 
-    /// A validator for tokens signed with `accessKey`.
-    public init(accessKey: String) {
+    /// A validator for tokens signed with `accessKey`, or with one of `temporaryKeys`.
+    public init(accessKey: String, temporaryKeys: TemporaryAccessKeys? = nil) {
         keyBytes = Data(accessKey.utf8)
+        self.temporaryKeys = temporaryKeys
     }
 
     /// What a token is allowed to address.
@@ -32,9 +35,7 @@ public struct AccessTokenValidator: Sendable {
         guard token.header["alg"]?.string == "HS256" else {
             throw TokenRejection("the token must be signed with HS256, not \(token.header["alg"]?.string ?? "no algorithm")")
         }
-        guard HMAC<SHA256>.isValidAuthenticationCode(token.signature, authenticating: Data(token.signedText.utf8), using: key) else {
-            throw TokenRejection("the token signature does not match the access key")
-        }
+        try checkSignature(token, now: now)
         guard case .map(let pairs) = token.payload else { throw TokenRejection("the token payload is not a JSON object") }
         let payload = token.payload
         let seconds = now.timeIntervalSince1970
@@ -45,6 +46,29 @@ public struct AccessTokenValidator: Sendable {
         }
         try checkAudience(payload["aud"], against: audience)
         return TokenClaims(pairs: pairs)
+    }
+
+    /// The signature must be the access key's, or that of the unexpired temporary key its
+    /// `kid` names. (The server SDKs put a `kid` in access-key tokens too, so a `kid` that names
+    /// no temporary key falls back to the access key.)
+    private func checkSignature(_ token: JWTParts, now: Date) throws(TokenRejection) {
+        let signed = Data(token.signedText.utf8)
+        let keyID = token.header["kid"]?.string
+        if let keyID, let temporary = temporaryKeys?.key(id: keyID) {
+            guard now < temporary.expires else {
+                throw TokenRejection("the token is signed with temporary key '\(keyID)', which expired at \(ISO8601DateFormatter().string(from: temporary.expires)); get a new one from /api/auth/accessKey")
+            }
+            guard HMAC<SHA256>.isValidAuthenticationCode(token.signature, authenticating: signed, using: SymmetricKey(data: Data(temporary.value.utf8))) else {
+                throw TokenRejection("the token signature does not match temporary key '\(keyID)'")
+            }
+            return
+        }
+        guard HMAC<SHA256>.isValidAuthenticationCode(token.signature, authenticating: signed, using: key) else {
+            if let keyID, keyID.hasPrefix(TemporaryAccessKeys.idPrefix) {
+                throw TokenRejection("the token is signed with temporary key '\(keyID)', which this emulator never gave out (or forgot a day after it expired)")
+            }
+            throw TokenRejection("the token signature does not match the access key")
+        }
     }
 
     private func checkAudience(_ value: HubValue?, against audience: Audience) throws(TokenRejection) {

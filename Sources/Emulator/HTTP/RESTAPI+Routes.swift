@@ -34,22 +34,33 @@ extension RESTAPI {
         }
     }
 
-    /// The 2022-06-01 routes.
+    /// The routes of the dated documents: 2022-06-01, and what 2024-12-01 adds (client tokens,
+    /// client invocations, streams, commands with a filter, a group's connections).
     enum V2022Route {
         case send, closeConnections
         case connection(String), sendToConnection(String), connectionGroups(String)
         case group(String), closeGroup(String), sendToGroup(String), groupConnection(group: String, connection: String)
         case user(String), closeUser(String), sendToUser(String), userGroups(String), userGroup(user: String, group: String)
+        case generateToken, execute, invoke(String), groupConnections(String)
+        case sendToStream(connection: String, stream: String), completeStream(connection: String, stream: String)
 
         init?(_ segments: [String]) {
             let first = segments.first, count = segments.count
             switch (first, count) {
             case (":send"?, 1): self = .send
             case (":closeConnections"?, 1): self = .closeConnections
+            case (":generateToken"?, 1): self = .generateToken
+            case (":execute"?, 1): self = .execute
             case ("connections"?, 2): self = .connection(segments[1])
             case ("connections"?, 3) where segments[2] == ":send": self = .sendToConnection(segments[1])
+            case ("connections"?, 3) where segments[2] == ":invoke": self = .invoke(segments[1])
             case ("connections"?, 3) where segments[2] == "groups": self = .connectionGroups(segments[1])
+            case ("connections"?, 5) where segments[2] == "streams" && segments[4] == ":send":
+                self = .sendToStream(connection: segments[1], stream: segments[3])
+            case ("connections"?, 5) where segments[2] == "streams" && segments[4] == ":complete":
+                self = .completeStream(connection: segments[1], stream: segments[3])
             case ("groups"?, 2): self = .group(segments[1])
+            case ("groups"?, 3) where segments[2] == "connections": self = .groupConnections(segments[1])
             case ("groups"?, 3) where segments[2] == ":closeConnections": self = .closeGroup(segments[1])
             case ("groups"?, 3) where segments[2] == ":send": self = .sendToGroup(segments[1])
             case ("groups"?, 4) where segments[2] == "connections": self = .groupConnection(group: segments[1], connection: segments[3])
@@ -64,7 +75,8 @@ extension RESTAPI {
 
         var group: String? {
             switch self {
-            case .group(let group), .closeGroup(let group), .sendToGroup(let group), .groupConnection(let group, _), .userGroup(_, let group): group
+            case .group(let group), .closeGroup(let group), .sendToGroup(let group), .groupConnection(let group, _), .userGroup(_, let group),
+                 .groupConnections(let group): group
             default: nil
             }
         }
@@ -165,6 +177,18 @@ extension RESTAPI {
         case (.userGroup(let user, let group), .delete):
             registry.removeUser(user, fromGroup: group, hub: hub)
             return Response(status: .noContent)
+        case (.generateToken, .post):
+            return generateToken(request, hub: hub)
+        case (.execute, .post):
+            return await execute(&request, context: context, hub: hub)
+        case (.invoke(let id), .post):
+            return await invoke(&request, context: context, connectionID: id, hub: hub)
+        case (.groupConnections(let group), .get):
+            return listConnections(request, group: group, hub: hub)
+        case (.sendToStream(let id, let stream), .post):
+            return await sendToStream(&request, connectionID: id, streamID: stream, hub: hub)
+        case (.completeStream(let id, let stream), .post):
+            return completeStream(request, connectionID: id, streamID: stream, hub: hub)
         default:
             return methodNotAllowed()
         }

@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// The data-plane REST API of both published documents: `/api/v1/...` (v1) and
-/// `/api/...?api-version=2022-06-01`, each with its own routes and status codes.
+/// The data-plane REST API of the published documents: `/api/v1/...` (v1) and
+/// `/api/...?api-version=2022-06-01` or `2024-12-01`, each with its own routes and status codes.
 struct RESTAPI: Sendable {
     let service: HubService
 
@@ -37,10 +37,14 @@ struct RESTAPI: Sendable {
             guard request.method == .get || request.method == .head else { return methodNotAllowed() }
             return Response(status: .ok)
         }
+        if !isV1, rest == ["auth", "accessKey"] {
+            guard request.method == .get else { return methodNotAllowed() }
+            return authorized(request) ?? temporaryAccessKey()
+        }
         guard rest.count >= 2, rest[0] == "hubs" else { return ErrorResponse.make(status: 404, "no such route: \(request.uri.path)") }
         if !isV1 {
             guard let version = request.query("api-version"), !version.isEmpty else {
-                return ErrorResponse.make(status: 400, "the 'api-version' query parameter is required (2022-06-01)")
+                return ErrorResponse.make(status: 400, "the 'api-version' query parameter is required (2022-06-01 or 2024-12-01)")
             }
         }
         var hub: String
@@ -48,17 +52,23 @@ struct RESTAPI: Sendable {
         if !isV1, let application = request.query("application") {
             do { hub = try HubService.checkHub(application) + "_" + hub } catch { return ErrorResponse.make(error) }
         }
+        if let refusal = authorized(request) { return refusal }
+        let route = Route(version: isV1 ? .v1 : .v2022, hub: hub, segments: Array(rest.dropFirst(2)))
+        var request = request
+        return await (isV1 ? v1(route, &request, context: context) : v2022(route, &request, context: context))
+    }
+
+    /// nil when the request carries a valid token for its path; else the 401 to answer.
+    func authorized(_ request: Request) -> Response? {
         guard let token = request.accessToken else {
             return ErrorResponse.make(status: 401, "no access token: send 'Authorization: Bearer <token>'")
         }
         do {
             _ = try service.validator.validate(token, for: .rest(path: request.uri.path))
+            return nil
         } catch {
             return ErrorResponse.make(status: 401, error.reason)
         }
-        let route = Route(version: isV1 ? .v1 : .v2022, hub: hub, segments: Array(rest.dropFirst(2)))
-        var request = request
-        return await (isV1 ? v1(route, &request, context: context) : v2022(route, &request, context: context))
     }
 
     // MARK: Shared operations
@@ -73,39 +83,45 @@ struct RESTAPI: Sendable {
         Set(request.uri.queryParameters[values: "excluded"].map(String.init))
     }
 
-    /// Reads and checks a message body: `{"target": "...", "arguments": [...]}` in JSON, or the
-    /// same map in MessagePack.
-    func message(_ request: inout Request, context: EmulatorRequestContext) async -> Result<Invocation, HubServiceError> {
+    /// Reads a body of at most the message size limit: JSON, or MessagePack when the content
+    /// type says so.
+    func body(_ request: inout Request) async -> Result<HubValue, HubServiceError> {
         let limit = service.configuration.maximumMessageSize
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             return .failure(HubServiceError(status: 413, reason: "the body of \(declared) bytes is larger than \(limit) bytes"))
         }
         let body: ByteBuffer
         do { body = try await request.collectBody(upTo: limit) } catch {
-            return .failure(HubServiceError(status: 413, reason: "the body is larger than \(service.configuration.maximumMessageSize) bytes"))
+            return .failure(HubServiceError(status: 413, reason: "the body is larger than \(limit) bytes"))
         }
         let bytes = Array(buffer: body)
-        let value: HubValue
         do {
             if request.headers[.contentType]?.lowercased().contains("msgpack") == true {
-                value = try MessagePackCodec.decodeWhole(bytes)
-            } else {
-                value = try JSONCodec.decode(bytes)
+                return .success(try MessagePackCodec.decodeWhole(bytes))
             }
+            return .success(try JSONCodec.decode(bytes))
         } catch {
             return .failure(.badRequest("the body is not a valid message: \(error.reason)"))
         }
-        guard case .map = value else { return .failure(.badRequest("the body must be an object with 'target' and 'arguments'")) }
+    }
+
+    /// Checks a message: `{"target": "...", "arguments": [...]}`.
+    static func parseInvocation(_ value: HubValue, name: String = "the body") -> Result<Invocation, HubServiceError> {
+        guard case .map = value else { return .failure(.badRequest("\(name) must be an object with 'target' and 'arguments'")) }
         guard let target = value["target"]?.string, !target.isEmpty else {
-            return .failure(.badRequest("the body needs a non-empty string 'target'"))
+            return .failure(.badRequest("\(name) needs a non-empty string 'target'"))
         }
-        let arguments: [HubValue]
         switch value["arguments"] {
-        case nil, .null?: arguments = []
-        case .array(let items)?: arguments = items
-        default: return .failure(.badRequest("'arguments' must be an array"))
+        case nil, .null?: return .success(Invocation(target: target, arguments: []))
+        case .array(let items)?: return .success(Invocation(target: target, arguments: items))
+        default: return .failure(.badRequest("'arguments' in \(name) must be an array"))
         }
-        return .success(Invocation(target: target, arguments: arguments))
+    }
+
+    /// Reads and checks a message body: `{"target": "...", "arguments": [...]}` in JSON, or the
+    /// same map in MessagePack.
+    func message(_ request: inout Request, context: EmulatorRequestContext) async -> Result<Invocation, HubServiceError> {
+        await body(&request).flatMap { Self.parseInvocation($0) }
     }
 
     /// Sends the request's message to `targets`.

@@ -21,6 +21,12 @@ final class HubService: Sendable {
     let validator: AccessTokenValidator
     let upstream: UpstreamClient
     let events = EventFeed()
+    /// The connections whose end is not yet handled, for the shutdown to wait on.
+    let drain = ConnectionDrain()
+    /// Every accepted socket, for the shutdown to close what no request will end.
+    let channels = OpenChannels()
+    /// Invocations sent to clients through the REST API, waiting for their results.
+    let clientInvocations = ClientInvocations()
     let logger: Logger
 
     /// A negotiated connection waiting for its transport.
@@ -39,7 +45,8 @@ final class HubService: Sendable {
 
     init(configuration: EmulatorConfiguration, logger: Logger) {
         self.configuration = configuration
-        self.validator = AccessTokenValidator(accessKey: configuration.accessKey)
+        self.validator = AccessTokenValidator(accessKey: configuration.accessKey,
+                                              temporaryKeys: TemporaryAccessKeys(lifetime: configuration.temporaryKeyLifetime))
         self.upstream = UpstreamClient(accessKey: configuration.accessKey, timeout: configuration.upstreamTimeout, logger: logger)
         self.logger = logger
     }
@@ -102,12 +109,13 @@ final class HubService: Sendable {
                                           output: webSocket.map { .webSocket($0) } ?? .queued(Outbox(limit: configuration.outboxLimit)))
         if let rule = UpstreamRule.firstMatch(in: configuration.upstream, hub: hub, category: .connections, event: "connect", explicitOnly: true) {
             let outcome = await callUpstream(rule, connection: connection, category: .connections, event: "connect", body: Array("{}".utf8), contentType: "application/json")
-            guard case .response(let status, _) = outcome, (200..<300).contains(status) else {
-                let detail = if case .response(let status, _) = outcome { "status \(status)" } else { "no answer" }
+            guard case .response(let status, _, _) = outcome, (200..<300).contains(status) else {
+                let detail = if case .response(let status, _, _) = outcome { "status \(status)" } else { "no answer" }
                 throw HubServiceError(status: 403, reason: "the upstream refused the connection (\(detail))")
             }
         }
         registry.add(connection)
+        drain.enter()
         return connection
     }
 
@@ -125,6 +133,13 @@ final class HubService: Sendable {
     /// Forgets an HTTP-transport connection.
     func detach(token: String) {
         httpConnections.withLock { _ = $0.removeValue(forKey: token) }
+    }
+
+    /// Every long-polling connection still attached.
+    func longPollingConnections() -> [ClientConnection] {
+        httpConnections.withLock { connections in
+            connections.values.filter { $0.transport == .longPolling }
+        }
     }
 
     /// Ends long-polling connections that were closed and whose client stopped polling, so
@@ -172,14 +187,14 @@ final class HubService: Sendable {
             case .invocation(let invocation):
                 await handleInvocation(invocation, body: record, connection: connection, kind: kind)
             case .streamInvocation(let invocation):
-                registry.countIn(hub: connection.hub)
-                if let id = invocation.invocationID {
-                    send(.completion(Completion(invocationID: id, outcome: .error("Stream invocations are not supported in serverless mode."))), to: connection)
-                }
+                await handleStreamInvocation(invocation, body: record, connection: connection, kind: kind)
+            case .completion(let completion):
+                // A client's result for an invocation an app sent through `:invoke`.
+                clientInvocations.complete(connectionID: connection.id, invocationID: completion.invocationID, outcome: completion.outcome)
             case .close:
                 close(connection, error: nil)
                 return false
-            case .ping, .cancelInvocation, .completion, .streamItem:
+            case .ping, .cancelInvocation, .streamItem:
                 continue
             }
         }
@@ -232,22 +247,37 @@ final class HubService: Sendable {
         }
         let outcome = await callUpstream(rule, connection: connection, category: .messages, event: invocation.target, body: body, contentType: kind.contentType)
         guard let id = invocation.invocationID else { return }
-        let completion: Completion.Outcome
+        send(.completion(Completion(invocationID: id, outcome: Self.completion(of: outcome, kind: kind))), to: connection)
+    }
+
+    /// What the caller of an upstream invocation gets for the upstream's answer.
+    static func completion(of outcome: UpstreamClient.Outcome, kind: HubProtocolKind) -> Completion.Outcome {
         switch outcome {
-        case .response(let status, let body) where (200..<300).contains(status):
-            if body.isEmpty {
-                completion = .void
-            } else if case .completion(let returned)? = try? kind.decodeBody(body) {
-                completion = returned.outcome
-            } else {
-                completion = .error("The upstream answered \(status) with a body that is not a completion message.")
-            }
-        case .response(let status, _):
-            completion = .error("The upstream answered with status \(status).")
+        case .response(let status, let body, let contentType) where (200..<300).contains(status):
+            UpstreamAnswer.outcome(status: status, body: body, contentType: contentType, kind: kind)
+        case .response(let status, _, _):
+            .error("The upstream answered with status \(status).")
         case .failed(let reason):
-            completion = .error("The upstream could not be reached: \(reason)")
+            .error("The upstream could not be reached: \(reason)")
         }
-        send(.completion(Completion(invocationID: id, outcome: completion)), to: connection)
+    }
+
+    /// A stream invocation goes upstream like any invocation; the app then streams to the
+    /// client with the REST API (`connections/{id}/streams/{invocationId}/:send`, `:complete`).
+    /// An upstream that refuses, or answers with a completion at once, ends the stream.
+    private func handleStreamInvocation(_ invocation: Invocation, body: [UInt8], connection: ClientConnection, kind: HubProtocolKind) async {
+        registry.countIn(hub: connection.hub)
+        events.publish("messageIn", [("hub", .string(connection.hub)), ("connectionId", .string(connection.id)),
+                                     ("target", .string(invocation.target)), ("arguments", .array(invocation.arguments))])
+        guard let id = invocation.invocationID else { return }
+        guard let rule = UpstreamRule.firstMatch(in: configuration.upstream, hub: connection.hub, category: .messages, event: invocation.target) else {
+            send(.completion(Completion(invocationID: id, outcome: .error(
+                "No upstream handles the stream '\(invocation.target)' in hub '\(connection.hub)'. Configure an upstream URL template for the emulator."))), to: connection)
+            return
+        }
+        let outcome = await callUpstream(rule, connection: connection, category: .messages, event: invocation.target, body: body, contentType: kind.contentType)
+        if case .response(let status, let answer, _) = outcome, (200..<300).contains(status), answer.isEmpty { return }
+        send(.completion(Completion(invocationID: id, outcome: Self.completion(of: outcome, kind: kind))), to: connection)
     }
 
     /// Sends a `connected` or `disconnected` event upstream, if a template matches: a JSON object
@@ -270,7 +300,7 @@ final class HubService: Sendable {
         var fields: [(String, HubValue)] = [("url", .string(url)), ("event", .string(event)), ("category", .string(category.rawValue)),
                                            ("connectionId", .string(connection.id)), ("durationMs", .double(milliseconds))]
         switch outcome {
-        case .response(let status, _):
+        case .response(let status, _, _):
             fields.append(("status", .int(Int64(status))))
             if !(200..<300).contains(status) {
                 logger.warning("upstream answered \(status)", metadata: ["url": "\(url)", "event": "\(event)"])
@@ -294,11 +324,15 @@ final class HubService: Sendable {
         if let error { logger.debug("closing connection: \(error)", metadata: ["connection": "\(connection.id)"]) }
     }
 
-    /// Called by the transport when the connection is over, whoever ended it.
-    func transportEnded(_ connection: ClientConnection, error: String?) async {
+    /// Called by the transport when the connection is over, whoever ended it. What still waits
+    /// for the client is dropped, unless `keepingQueued` (a long-polling client may still come
+    /// for its Close message).
+    func transportEnded(_ connection: ClientConnection, error: String?, keepingQueued: Bool = false) async {
         registry.remove(connection)
-        connection.abandonOutput()
+        if !keepingQueued { connection.abandonOutput() }
         guard connection.markClosed() else { return }
+        defer { drain.leave() }
+        clientInvocations.connectionEnded(connection.id)
         guard connection.protocolKind != nil else { return }
         events.publish("disconnected", describe(connection) + (error.map { [("error", HubValue.string($0))] } ?? []))
         await notifyUpstream(connection, event: "disconnected", fields: [("type", .int(11))] + (error.map { [("error", .string($0))] } ?? []))

@@ -41,7 +41,8 @@ struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
     let service: HubService
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        service.channels.track(channel)
+        return channel.eventLoop.makeCompletedFuture {
             let opened = NIOLoopBoundBox<ClientConnection?>(nil, eventLoop: channel.eventLoop)
             let refusal = NIOLoopBoundBox<HubServiceError?>(nil, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(

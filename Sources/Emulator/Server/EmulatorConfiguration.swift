@@ -24,6 +24,15 @@ public struct EmulatorConfiguration: Sendable {
     public var negotiateTimeout: Duration = .seconds(60)
     /// How long an upstream call may take.
     public var upstreamTimeout: Duration = .seconds(10)
+    /// How long a graceful shutdown (SIGINT, SIGTERM) may take, whatever the clients do:
+    /// clients are closed, `disconnected` events sent upstream, and what is still open after
+    /// half of it is closed without waiting further.
+    public var shutdownTimeout: Duration = .seconds(5)
+    /// How long a key from `GET /api/auth/accessKey` is valid, in seconds (90 minutes, as the
+    /// service's).
+    public var temporaryKeyLifetime: Double = 90 * 60
+    /// How long `connections/{id}/:invoke` waits for the client's result.
+    public var clientInvocationTimeout: Duration = .seconds(60)
 
     /// A configuration with defaults.
     public init(accessKey: String) {

@@ -51,12 +51,17 @@ public struct SignalREmulator: Sendable {
         ClientEndpoints.addRoutes(to: router, service: service)
         RESTAPI.addRoutes(to: router, service: service)
         IntrospectionEndpoints.addRoutes(to: router, service: service)
+        // The server's own information ("Server started and listening") repeats what the
+        // emulator announces once it is ready; its warnings and errors, and its debug lines when
+        // asked for, still show.
+        var serverLogger = logger
+        if serverLogger.logLevel > .debug { serverLogger.logLevel = max(serverLogger.logLevel, .warning) }
         return Application(
             router: router,
             server: HTTPServerBuilder { responder in EmulatorChannel(responder: responder, service: service) },
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { _ in await ready.signal() },
-            logger: logger
+            logger: serverLogger
         )
     }
 }
@@ -77,7 +82,8 @@ private actor ReadinessCounter {
     }
 }
 
-/// Once a second: keep-alive pings, timeouts, expiries. At shutdown: closes every client.
+/// Once a second: keep-alive pings, timeouts, expiries. At shutdown: closes every client and
+/// every socket, within the configured time (`HubService.shutDown`).
 private struct Housekeeping: Service {
     let service: HubService
 
@@ -92,10 +98,15 @@ private struct Housekeeping: Service {
             // the shutdown back for up to a second.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
         }
-        for connection in service.registry.allConnections() {
-            service.close(connection, error: "The emulator is shutting down.", allowReconnect: true)
+        // Cancelled: a server failed to start (a port in use); there is nothing to report.
+        let failed = Task.isCancelled
+        let report = await service.shutDown()
+        guard !failed else { return }
+        let message: Logger.Message = "stopped: \(report.connections) client connection(s) closed"
+        if report.connectionsLeft > 0 {
+            service.logger.warning("\(message); \(report.connectionsLeft) did not end in time and were dropped without a disconnected event")
+        } else {
+            service.logger.info("\(message)\(report.socketsClosed > 0 ? ", \(report.socketsClosed) unresponsive socket(s) closed" : "")")
         }
-        service.events.finishAll()
-        await service.upstream.shutdown()
     }
 }

@@ -9,8 +9,8 @@ import NIOHTTP1
 final class UpstreamClient: Sendable {
     /// What an upstream answered.
     enum Outcome: Sendable {
-        /// An HTTP response.
-        case response(status: Int, body: [UInt8])
+        /// An HTTP response, with its `Content-Type`.
+        case response(status: Int, body: [UInt8], contentType: String?)
         /// No response: refused, timed out, or a bad URL.
         case failed(String)
     }
@@ -62,7 +62,8 @@ final class UpstreamClient: Sendable {
         do {
             let response = try await http.execute(request, timeout: TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
             let collected = try await response.body.collect(upTo: 4 << 20)
-            return .response(status: Int(response.status.code), body: Array(buffer: collected))
+            return .response(status: Int(response.status.code), body: Array(buffer: collected),
+                             contentType: response.headers.first(name: "Content-Type"))
         } catch {
             return .failed("\(error)")
         }
