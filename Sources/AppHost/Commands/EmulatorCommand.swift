@@ -57,7 +57,15 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Seconds connections/{id}/:invoke waits for the client's result.")
     var clientInvocationTimeout: Double = 60
 
+    @Option(help: "Seconds a stateful-reconnect client whose socket dropped may take to come back.")
+    var reconnectWindow: Double = 15
+
+    @Option(help: "Bytes of messages kept for a stateful-reconnect client until it acknowledges them; a client further behind is closed.")
+    var reconnectBufferLimit: Int = 1 << 20
+
     func validate() throws {
+        guard reconnectWindow > 0 else { throw ValidationError("--reconnect-window must be positive") }
+        guard reconnectBufferLimit >= 1024 else { throw ValidationError("--reconnect-buffer-limit must be at least 1024") }
         guard temporaryKeyLifetime > 0 else { throw ValidationError("--temporary-key-lifetime must be positive") }
         guard clientInvocationTimeout > 0 else { throw ValidationError("--client-invocation-timeout must be positive") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -85,6 +93,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.keepAliveInterval = .milliseconds(Int64(keepAliveInterval * 1000))
         configuration.clientTimeout = .milliseconds(Int64(clientTimeout * 1000))
         configuration.temporaryKeyLifetime = temporaryKeyLifetime
+        configuration.reconnectWindow = .milliseconds(Int64(reconnectWindow * 1000))
+        configuration.reconnectBufferLimit = reconnectBufferLimit
         configuration.clientInvocationTimeout = .milliseconds(Int64(clientInvocationTimeout * 1000))
         let emulator = SignalREmulator(configuration: configuration, logger: Logger(label: "apphost.emulator"))
         let chosenPort: Int

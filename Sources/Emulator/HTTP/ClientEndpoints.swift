@@ -12,7 +12,9 @@ enum ClientEndpoints {
             router.post(RouterPath(path)) { request, _ -> Response in
                 do throws(HubServiceError) {
                     let version = request.query("negotiateVersion").flatMap { Int($0) } ?? 0
-                    return JSONResponse.make(try service.negotiate(hub: request.query("hub"), accessToken: request.accessToken, negotiateVersion: version))
+                    let stateful = request.query("useStatefulReconnect")?.lowercased() == "true"
+                    return JSONResponse.make(try service.negotiate(hub: request.query("hub"), accessToken: request.accessToken,
+                                                                   negotiateVersion: version, statefulReconnect: stateful))
                 } catch {
                     return ErrorResponse.make(error)
                 }

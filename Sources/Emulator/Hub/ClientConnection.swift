@@ -15,6 +15,8 @@ enum ConnectionOutput: Sendable {
     case queued(Outbox)
     /// Written to the WebSocket's channel on its event loop.
     case webSocket(WebSocketOutput)
+    /// A WebSocket client with stateful reconnect: its socket may change (`ReliableSession`).
+    case reliable(ReliableSession)
 }
 
 /// One client connection: who it is, how it talks, and where its frames go.
@@ -98,6 +100,7 @@ public final class ClientConnection: Sendable {
         switch output {
         case .queued(let outbox): outbox.finish(closeFrame: closeFrame)
         case .webSocket(let writer): writer.finish(hubClose: closeFrame.map(webSocketFrame))
+        case .reliable(let session): session.end()?.finish(hubClose: closeFrame.map(webSocketFrame))
         }
     }
 
@@ -106,6 +109,7 @@ public final class ClientConnection: Sendable {
         switch output {
         case .queued(let outbox): outbox.abandon(closeFrame: nil)
         case .webSocket(let writer): writer.finish(hubClose: nil)
+        case .reliable(let session): session.end()?.finish(hubClose: nil)
         }
     }
 

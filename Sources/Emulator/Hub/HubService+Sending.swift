@@ -5,7 +5,7 @@ extension HubService {
     /// Sends one message to one connection (a completion, a ping).
     func send(_ message: HubMessage, to connection: ClientConnection) {
         guard let kind = connection.protocolKind else { return }
-        deliver(ByteBuffer(bytes: kind.encodeFrame(message)), to: connection)
+        deliver(ByteBuffer(bytes: kind.encodeFrame(message)), to: connection, sequenced: message.isSequenced)
     }
 
     /// Sends an invocation to many connections, encoding it once per protocol; returns how many
@@ -21,8 +21,8 @@ extension HubService {
         for connection in connections {
             guard let kind = connection.protocolKind else { continue }
             switch connection.output {
-            case .queued:
-                if deliver(encoded.frame(for: kind), to: connection) { delivered += 1 }
+            case .queued, .reliable:
+                if deliver(encoded.frame(for: kind), to: connection, sequenced: true) { delivered += 1 }
             case .webSocket(let output):
                 guard !output.isFinished else { continue }
                 connection.noteSent(at: now)
@@ -61,9 +61,22 @@ extension HubService {
     }
 
     /// Hands a hub frame to one connection; a client that reads too slowly is dropped.
+    /// `sequenced` frames are kept for a stateful-reconnect client until it acknowledges them.
     @discardableResult
-    func deliver(_ frame: ByteBuffer, to connection: ClientConnection) -> Bool {
+    func deliver(_ frame: ByteBuffer, to connection: ClientConnection, sequenced: Bool = false) -> Bool {
         switch connection.output {
+        case .reliable(let session):
+            switch session.send(frame, sequenced: sequenced, wrap: { connection.webSocketFrame($0) }) {
+            case .accepted:
+                connection.noteSent()
+                return true
+            case .ended:
+                return false
+            case .overflowed:
+                logger.warning("closing a stateful-reconnect client that acknowledged too little", metadata: ["connection": "\(connection.id)"])
+                close(connection, error: "More than \(session.limit) bytes of messages waited for the client's acknowledgement.")
+                return false
+            }
         case .queued(let outbox):
             if outbox.enqueue(frame) {
                 connection.noteSent()
@@ -101,6 +114,7 @@ extension HubService {
         switch connection.output {
         case .queued(let outbox): outbox.abandon(closeFrame: close)
         case .webSocket(let output): output.beginClose(hubClose: close.map(connection.webSocketFrame), code: .policyViolation)
+        case .reliable(let session): session.end()?.beginClose(hubClose: close.map(connection.webSocketFrame), code: .policyViolation)
         }
     }
 }

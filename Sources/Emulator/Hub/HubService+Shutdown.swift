@@ -30,6 +30,8 @@ extension HubService {
         for connection in longPollingConnections() {
             await transportEnded(connection, error: nil, keepingQueued: true)
         }
+        // A stateful-reconnect client whose socket is down will not come back in time.
+        await sweepReliableSessions()
         _ = await drain.wait(until: halfTime)
         // Introspection streams (the dashboard's feed) end with the disconnections in them.
         events.finishAll()

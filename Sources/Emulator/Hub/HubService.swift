@@ -34,6 +34,8 @@ final class HubService: Sendable {
         var connectionID: String
         var hub: String
         var expires: ContinuousClock.Instant
+        /// The client asked for stateful reconnect (WebSockets only).
+        var statefulReconnect = false
     }
 
     private let pending = Mutex<[String: PendingConnection]>([:])
@@ -42,6 +44,8 @@ final class HubService: Sendable {
     /// Connections of the HTTP transports (Server-Sent Events, long polling), by the token in
     /// their `id` parameter: each of their requests names the connection again.
     private let httpConnections = Mutex<[String: ClientConnection]>([:])
+    /// Stateful-reconnect connections, by the connection token a reconnect names.
+    let reliableConnections = Mutex<[String: ClientConnection]>([:])
 
     init(configuration: EmulatorConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -64,13 +68,16 @@ final class HubService: Sendable {
     }
 
     /// `POST /client/negotiate`: a connection id (and token, for version 1) and the transports.
-    func negotiate(hub: String?, accessToken: String?, negotiateVersion: Int) throws(HubServiceError) -> HubValue {
+    func negotiate(hub: String?, accessToken: String?, negotiateVersion: Int, statefulReconnect: Bool = false) throws(HubServiceError) -> HubValue {
         let hub = try Self.checkHub(hub)
         guard let accessToken else { throw .unauthorized("no access token: send 'Authorization: Bearer <token>' or access_token=<token>") }
         do { _ = try validator.validate(accessToken, for: .client(hub: hub)) } catch { throw .unauthorized(error.reason) }
         let connectionID = Identifier.make()
         let token = negotiateVersion >= 1 ? Identifier.make() : connectionID
-        pending.withLock { $0[token] = PendingConnection(connectionID: connectionID, hub: hub, expires: .now + configuration.negotiateTimeout) }
+        let stateful = statefulReconnect && negotiateVersion >= 1
+        pending.withLock {
+            $0[token] = PendingConnection(connectionID: connectionID, hub: hub, expires: .now + configuration.negotiateTimeout, statefulReconnect: stateful)
+        }
         func transport(_ kind: TransportKind, _ formats: [String]) -> HubValue {
             .map([HubPair(.string("transport"), .string(kind.rawValue)), HubPair(.string("transferFormats"), .array(formats.map { .string($0) }))])
         }
@@ -82,6 +89,7 @@ final class HubService: Sendable {
             transport(.serverSentEvents, ["Text"]),
             transport(.longPolling, ["Text", "Binary"]),
         ])))
+        if stateful { pairs.append(HubPair(.string("useStatefulReconnect"), .bool(true))) }
         return .map(pairs)
     }
 
@@ -95,18 +103,26 @@ final class HubService: Sendable {
         let claims: TokenClaims
         do { claims = try validator.validate(accessToken, for: .client(hub: hub)) } catch { throw .unauthorized(error.reason) }
         let connectionID: String
+        var stateful = false
         if let id {
             let claimed = pending.withLock { $0.removeValue(forKey: id) }
             guard let claimed, claimed.expires > .now else { throw .notFound("no connection with this id: negotiate first") }
             guard claimed.hub.lowercased() == hub.lowercased() else { throw .notFound("the connection was negotiated for another hub") }
             connectionID = claimed.connectionID
+            stateful = claimed.statefulReconnect
         } else {
             guard transport == .webSockets else { throw .badRequest("the 'id' query parameter is required for \(transport.rawValue)") }
             connectionID = Identifier.make()
         }
+        let output: ConnectionOutput
+        switch (webSocket, id) {
+        case (let socket?, let token?) where stateful:
+            output = .reliable(ReliableSession(token: token, limit: configuration.reconnectBufferLimit, socket: socket))
+        case (let socket?, _): output = .webSocket(socket)
+        case (nil, _): output = .queued(Outbox(limit: configuration.outboxLimit))
+        }
         let connection = ClientConnection(id: connectionID, hub: hub, userID: claims.userID, claims: claims, clientQuery: query,
-                                          transport: transport,
-                                          output: webSocket.map { .webSocket($0) } ?? .queued(Outbox(limit: configuration.outboxLimit)))
+                                          transport: transport, output: output)
         if let rule = UpstreamRule.firstMatch(in: configuration.upstream, hub: hub, category: .connections, event: "connect", explicitOnly: true) {
             let outcome = await callUpstream(rule, connection: connection, category: .connections, event: "connect", body: Array("{}".utf8), contentType: "application/json")
             guard case .response(let status, _, _) = outcome, (200..<300).contains(status) else {
@@ -116,6 +132,7 @@ final class HubService: Sendable {
         }
         registry.add(connection)
         drain.enter()
+        if case .reliable(let session) = output { reliableConnections.withLock { $0[session.token] = connection } }
         return connection
     }
 
@@ -183,6 +200,15 @@ final class HubService: Sendable {
                 close(connection, error: "Invalid message: \(error.reason)")
                 return false
             }
+            if case .reliable(let session) = connection.output {
+                switch session.receive(message) {
+                case .process: break
+                case .skip: continue
+                case .invalid(let reason):
+                    close(connection, error: reason)
+                    return false
+                }
+            }
             switch message {
             case .invocation(let invocation):
                 await handleInvocation(invocation, body: record, connection: connection, kind: kind)
@@ -194,7 +220,9 @@ final class HubService: Sendable {
             case .close:
                 close(connection, error: nil)
                 return false
-            case .ping, .cancelInvocation, .streamItem:
+            case .ack(let id):
+                if case .reliable(let session) = connection.output { session.acknowledge(id) }
+            case .ping, .cancelInvocation, .streamItem, .sequence:
                 continue
             }
         }
@@ -213,9 +241,11 @@ final class HubService: Sendable {
         guard let kind = HubProtocolKind(rawValue: request.protocolName) else {
             return refuse("The protocol '\(request.protocolName)' is not supported.")
         }
-        guard request.version == kind.version else {
+        guard kind.versions.contains(request.version) else {
             return refuse("The server does not support version \(request.version) of the '\(kind.rawValue)' protocol.")
         }
+        // Version 2 brings Ack and Sequence: stateful reconnect, if it was negotiated.
+        if request.version >= 2, case .reliable(let session) = connection.output { session.enable() }
         if kind.isBinary && connection.transport == .serverSentEvents {
             return refuse("Cannot use the '\(kind.rawValue)' protocol on the current transport. The transport does not support 'Binary' transfer format.")
         }
@@ -333,6 +363,7 @@ final class HubService: Sendable {
         guard connection.markClosed() else { return }
         defer { drain.leave() }
         clientInvocations.connectionEnded(connection.id)
+        if case .reliable(let session) = connection.output { _ = reliableConnections.withLock { $0.removeValue(forKey: session.token) } }
         guard connection.protocolKind != nil else { return }
         events.publish("disconnected", describe(connection) + (error.map { [("error", HubValue.string($0))] } ?? []))
         await notifyUpstream(connection, event: "disconnected", fields: [("type", .int(11))] + (error.map { [("error", .string($0))] } ?? []))
@@ -345,6 +376,11 @@ final class HubService: Sendable {
     func tick(now: ContinuousClock.Instant = .now) {
         let ping = EncodedMessage(.ping)
         for connection in registry.allConnections() {
+            if case .reliable(let session) = connection.output {
+                // A socket that dropped is the reconnect window's business, not the timeout's.
+                guard session.detachedSince == nil else { continue }
+                if let ack = session.pendingAck() { send(ack, to: connection) }
+            }
             let idle = connection.idleTimes(now: now)
             guard let kind = connection.protocolKind else {
                 if idle.received >= configuration.handshakeTimeout { close(connection, error: "Handshake was not received in time.") }

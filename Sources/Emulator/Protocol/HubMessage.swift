@@ -16,6 +16,11 @@ public enum HubMessage: Sendable, Equatable {
     case ping
     /// 7: the connection is closing.
     case close(error: String?, allowReconnect: Bool)
+    /// 8 (protocol version 2, stateful reconnect): every sequenced message up to this id arrived.
+    case ack(sequenceID: Int64)
+    /// 9 (protocol version 2, stateful reconnect): the next sequenced message has this id; sent
+    /// first after a reconnect, before the messages sent again.
+    case sequence(sequenceID: Int64)
 
     /// The message's type number.
     public var type: Int {
@@ -27,6 +32,18 @@ public enum HubMessage: Sendable, Equatable {
         case .cancelInvocation: 5
         case .ping: 6
         case .close: 7
+        case .ack: 8
+        case .sequence: 9
+        }
+    }
+
+    /// Whether the message counts in stateful reconnect's sequence (ASP.NET Core's
+    /// `HubInvocationMessage`s: invocations, stream items, completions, cancellations); pings,
+    /// closes, acks and sequences do not.
+    public var isSequenced: Bool {
+        switch self {
+        case .invocation, .streamItem, .completion, .streamInvocation, .cancelInvocation: true
+        case .ping, .close, .ack, .sequence: false
         }
     }
 }

@@ -5,8 +5,9 @@ public enum HubProtocolKind: String, Sendable, CaseIterable {
     /// Binary: MessagePack arrays, each prefixed by its length as a variable-length integer.
     case messagepack
 
-    /// The version of each protocol the emulator speaks.
-    public var version: Int { 1 }
+    /// The versions of each protocol the emulator speaks: 1, and 2 (Ack and Sequence, for
+    /// stateful reconnect).
+    public var versions: ClosedRange<Int> { 1...2 }
 
     /// Whether messages are binary (WebSocket binary frames; not possible over Server-Sent Events).
     public var isBinary: Bool { self == .messagepack }

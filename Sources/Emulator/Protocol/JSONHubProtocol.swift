@@ -36,6 +36,8 @@ public enum JSONHubProtocol {
         case .close(let error, let allowReconnect):
             if let error { add("error", .string(error)) }
             if allowReconnect { add("allowReconnect", .bool(true)) }
+        case .ack(let id), .sequence(let id):
+            add("sequenceId", .int(id))
         }
         return JSONCodec.encode(.map(pairs))
     }
@@ -84,6 +86,9 @@ public enum JSONHubProtocol {
             let error = value["error"]?.string
             if case .bool(let allow)? = value["allowReconnect"] { return .close(error: error, allowReconnect: allow) }
             return .close(error: error, allowReconnect: false)
+        case 8, 9:
+            guard let id = value["sequenceId"]?.integer else { throw ProtocolError("message type \(type) needs an integer 'sequenceId'") }
+            return type == 8 ? .ack(sequenceID: id) : .sequence(sequenceID: id)
         default: throw ProtocolError("unknown message type \(type)")
         }
     }

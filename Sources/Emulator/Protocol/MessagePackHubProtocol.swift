@@ -58,6 +58,8 @@ public enum MessagePackHubProtocol {
             array = [type]
         case .close(let error, let allowReconnect):
             array = [type, error.map { .string($0) } ?? .null, .bool(allowReconnect)]
+        case .ack(let id), .sequence(let id):
+            array = [type, .int(id)]
         }
         return MessagePackCodec.encode(.array(array))
     }
@@ -116,6 +118,9 @@ public enum MessagePackHubProtocol {
             let allow: Bool
             if elements.count > 2, case .bool(let flag) = elements[2] { allow = flag } else { allow = false }
             return .close(error: error, allowReconnect: allow)
+        case 8, 9:
+            guard let id = try element(1).integer else { throw ProtocolError("element 1 of message type \(type) must be an integer") }
+            return type == 8 ? .ack(sequenceID: id) : .sequence(sequenceID: id)
         default: throw ProtocolError("unknown message type \(type)")
         }
     }

@@ -43,19 +43,22 @@ struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         service.channels.track(channel)
         return channel.eventLoop.makeCompletedFuture {
-            let opened = NIOLoopBoundBox<ClientConnection?>(nil, eventLoop: channel.eventLoop)
+            let opened = NIOLoopBoundBox<Opened?>(nil, eventLoop: channel.eventLoop)
             let refusal = NIOLoopBoundBox<HubServiceError?>(nil, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: service.configuration.maximumMessageSize,
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
-                    let promise = channel.eventLoop.makePromise(of: Result<ClientConnection, HubServiceError>.self)
+                    let promise = channel.eventLoop.makePromise(of: Result<Opened, HubServiceError>.self)
                     promise.completeWithTask { await open(head, channel: channel) }
                     return promise.futureResult.map { result -> HTTPHeaders? in
                         switch result {
-                        case .success(let connection):
-                            opened.value = connection
+                        case .success(let result):
+                            opened.value = result
+                            let connection = result.connection, output = result.output
                             channel.closeFuture.whenComplete { _ in
+                                // A stateful-reconnect connection outlives a socket that dropped.
+                                guard !service.socketClosed(connection, output: output) else { return }
                                 Task { await service.transportEnded(connection, error: connection.transportError) }
                             }
                             return HTTPHeaders()
@@ -67,10 +70,16 @@ struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard let connection = opened.value, case .webSocket(let output) = connection.output else {
-                            throw ChannelError.inappropriateOperationForState
+                        guard let result = opened.value else { throw ChannelError.inappropriateOperationForState }
+                        switch result {
+                        case .new(let connection, let output):
+                            try startSession(connection, output: output, on: channel, resuming: false)
+                        case .resumed(let connection, let session, let output):
+                            try startSession(connection, output: output, on: channel, resuming: true)
+                            guard service.resume(connection, session: session, on: output) else {
+                                throw ChannelError.inappropriateOperationForState
+                            }
                         }
-                        try startSession(connection, output: output, on: channel)
                         return .webSocket
                     }
                 }
@@ -113,8 +122,27 @@ struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
-    /// Checks the upgrade request as the WebSocket transport's route: path, hub, token, id.
-    private func open(_ head: HTTPRequestHead, channel: any Channel) async -> Result<ClientConnection, HubServiceError> {
+    /// What an accepted upgrade serves: a new connection, or one that reconnects.
+    enum Opened: Sendable {
+        case new(ClientConnection, WebSocketOutput)
+        case resumed(ClientConnection, ReliableSession, WebSocketOutput)
+
+        var connection: ClientConnection {
+            switch self {
+            case .new(let connection, _), .resumed(let connection, _, _): connection
+            }
+        }
+
+        var output: WebSocketOutput {
+            switch self {
+            case .new(_, let output), .resumed(_, _, let output): output
+            }
+        }
+    }
+
+    /// Checks the upgrade request as the WebSocket transport's route: path, hub, token, id; an
+    /// id that names a stateful-reconnect connection reconnects it.
+    private func open(_ head: HTTPRequestHead, channel: any Channel) async -> Result<Opened, HubServiceError> {
         guard let requestHead = try? HTTPRequest(head, secure: false, splitCookie: false) else {
             return .failure(.badRequest("the upgrade request is malformed"))
         }
@@ -122,10 +150,13 @@ struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
         guard Self.webSocketPaths.contains(request.uri.path) else {
             return .failure(.notFound("no WebSocket endpoint at \(request.uri.path); clients connect to /client/?hub=<hub>"))
         }
+        let output = WebSocketOutput(eventLoop: channel.eventLoop)
         do throws(HubServiceError) {
-            return .success(try await service.connect(hub: request.query("hub"), id: request.query("id"), accessToken: request.accessToken,
-                                                      transport: .webSockets, query: request.uri.query ?? "",
-                                                      webSocket: WebSocketOutput(eventLoop: channel.eventLoop)))
+            if let (connection, session) = try service.resumable(hub: request.query("hub"), id: request.query("id"), accessToken: request.accessToken) {
+                return .success(.resumed(connection, session, output))
+            }
+            return .success(.new(try await service.connect(hub: request.query("hub"), id: request.query("id"), accessToken: request.accessToken,
+                                                           transport: .webSockets, query: request.uri.query ?? "", webSocket: output), output))
         } catch {
             return .failure(error)
         }
@@ -134,12 +165,12 @@ struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
     /// Adds the session handler, and the writer of already encoded frames in front of NIO's
     /// frame encoder (which cannot be removed, and is then unused); bounds the bytes that may
     /// wait for the client.
-    private func startSession(_ connection: ClientConnection, output: WebSocketOutput, on channel: any Channel) throws {
+    private func startSession(_ connection: ClientConnection, output: WebSocketOutput, on channel: any Channel, resuming: Bool) throws {
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(EncodedFrameWriter(output: output), position: .first)
         let limit = service.configuration.outboxLimit
         try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: .init(low: limit / 2, high: limit))
-        try pipeline.addHandler(WebSocketSessionHandler(connection: connection, output: output, service: service))
+        try pipeline.addHandler(WebSocketSessionHandler(connection: connection, output: output, service: service, resuming: resuming))
     }
 
     /// Answers a refused upgrade with its status and reason, then closes.

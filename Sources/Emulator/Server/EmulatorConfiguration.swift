@@ -31,6 +31,11 @@ public struct EmulatorConfiguration: Sendable {
     /// How long a key from `GET /api/auth/accessKey` is valid, in seconds (90 minutes, as the
     /// service's).
     public var temporaryKeyLifetime: Double = 90 * 60
+    /// How long a stateful-reconnect client whose socket dropped may take to come back.
+    public var reconnectWindow: Duration = .seconds(15)
+    /// The most bytes of messages kept for a stateful-reconnect client until it acknowledges
+    /// them; a client further behind is closed.
+    public var reconnectBufferLimit = 1 << 20
     /// How long `connections/{id}/:invoke` waits for the client's result.
     public var clientInvocationTimeout: Duration = .seconds(60)
 

@@ -92,6 +92,7 @@ private struct Housekeeping: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             service.tick()
             await service.sweepAbandonedHTTPConnections()
+            await service.sweepReliableSessions()
             ticks += 1
             if ticks % 15 == 0 { service.events.heartbeat() }
             // A graceful shutdown is not a cancellation: without this the pause would hold

@@ -31,6 +31,9 @@ final class WebSocketOutput: @unchecked Sendable {
     private var state = State.upgrading(closeRequested: false)
     /// Whether a `FlushCoalescer` holds this output for its next flush (event loop only).
     var awaitsFlush = false
+    /// Whether the client sent a WebSocket Close (event loop only): it left on purpose, so a
+    /// stateful-reconnect session ends instead of waiting for it.
+    private(set) var closedByClient = false
     /// Set once the service finished the connection: later frames are refused on any thread.
     private let finished = Atomic<Bool>(false)
     /// How long a client has to answer a Close frame before the socket is closed anyway.
@@ -105,6 +108,7 @@ final class WebSocketOutput: @unchecked Sendable {
 
     /// The client sent a Close frame: answer it (unless ours went first) and close.
     func clientClosed(code: WebSocketErrorCode) {
+        closedByClient = true
         switch state {
         case .open(let context):
             finished.store(true, ordering: .relaxed)

@@ -15,10 +15,12 @@ final class WebSocketSessionHandler: ChannelInboundHandler, RemovableChannelHand
     /// A message whose first fragments arrived.
     private var partialMessage: ByteBuffer?
 
-    init(connection: ClientConnection, output: WebSocketOutput, service: HubService) {
+    /// A handler for a new connection, or (`resuming`) for one that reconnects, whose
+    /// handshake was done on its first socket.
+    init(connection: ClientConnection, output: WebSocketOutput, service: HubService, resuming: Bool = false) {
         self.connection = connection
         self.output = output
-        self.inbox = SessionInbox(connection: connection, service: service)
+        self.inbox = SessionInbox(connection: connection, service: service, resuming: resuming)
         self.maximumMessageSize = service.configuration.maximumMessageSize
     }
 
@@ -67,6 +69,18 @@ final class WebSocketSessionHandler: ChannelInboundHandler, RemovableChannelHand
         }
     }
 
+    /// A client that shuts its side of the socket (TCP FIN) without a WebSocket Close will send
+    /// nothing more: the socket is closed now rather than when the silence times out, so its
+    /// end is noticed (and a stateful-reconnect client can come back) at once.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            connection.noteTransportError("the client shut its side of the socket without a WebSocket Close")
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         output.detach()
         inbox.stop()
@@ -104,11 +118,13 @@ final class SessionInbox: Sendable {
     private let service: HubService
     private let readLimit: Int
 
-    init(connection: ClientConnection, service: HubService) {
+    init(connection: ClientConnection, service: HubService, resuming: Bool) {
         self.connection = connection
         self.service = service
         self.readLimit = service.configuration.maximumMessageSize
-        self.state = Mutex(State(decoder: HubFrameDecoder(maximumMessageSize: service.configuration.maximumMessageSize)))
+        var decoder = HubFrameDecoder(maximumMessageSize: service.configuration.maximumMessageSize)
+        if resuming { decoder.kind = connection.protocolKind }
+        self.state = Mutex(State(decoder: decoder))
     }
 
     /// Queues a message (on the event loop), starting the session task if it is not running.
