@@ -22,6 +22,8 @@ public final class DashboardState: Sendable {
         var subscribers: [UInt64: AsyncStream<Update>.Continuation] = [:]
         var nextSubscriber: UInt64 = 0
         var finished = false
+        /// Tasks waiting for ``finish()`` (not subscribers: a subscriber is woken by every line).
+        var finishWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     }
 
     /// How many lines each resource keeps.
@@ -95,17 +97,38 @@ public final class DashboardState: Sendable {
     }
 
     /// Returns at ``finish()`` (at once if it has been called), or when the task is cancelled.
+    /// It waits on a continuation of its own, so the lines of a busy run cost it nothing.
     public func waitUntilFinished() async {
-        for await _ in subscribe(buffered: 0) {}
+        let id = contents.withLock { contents in
+            contents.nextSubscriber += 1
+            return contents.nextSubscriber
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let done = contents.withLock { contents in
+                    if contents.finished || Task.isCancelled { return true }
+                    contents.finishWaiters[id] = continuation
+                    return false
+                }
+                if done { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = contents.withLock { $0.finishWaiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
     }
 
     /// Ends every subscription, and those made later, so that pages' streams close at shutdown.
     public func finish() {
-        let subscribers = contents.withLock { contents in
+        let (subscribers, waiters) = contents.withLock { contents in
             contents.finished = true
-            defer { contents.subscribers.removeAll() }
-            return Array(contents.subscribers.values)
+            defer {
+                contents.subscribers.removeAll()
+                contents.finishWaiters.removeAll()
+            }
+            return (Array(contents.subscribers.values), Array(contents.finishWaiters.values))
         }
         for subscriber in subscribers { subscriber.finish() }
+        for waiter in waiters { waiter.resume() }
     }
 }
