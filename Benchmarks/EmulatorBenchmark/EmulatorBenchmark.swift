@@ -8,7 +8,8 @@ import NIOWebSocket
 import Synchronization
 
 /// Measures `apphost emulator` on loopback, and the aiosignalr server in the same run:
-/// broadcast fan-out, send-to-user throughput, and memory per idle connection.
+/// broadcast fan-out, send-to-user throughput, memory per idle connection, cold start and the
+/// round trip through the upstream.
 @main
 struct EmulatorBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,11 +41,25 @@ struct EmulatorBenchmark: AsyncParsableCommand {
     @Flag(help: "Skip the aiosignalr comparison.")
     var skipPeer = false
 
+    /// What a run measures.
+    enum Phase: String, ExpressibleByArgument, CaseIterable {
+        case fanout, idle, coldstart, roundtrip
+    }
+
+    @Option(name: .customLong("only"), help: "Measure only this (repeat for several): fanout (with send-to-user), idle, coldstart, roundtrip. Default: fanout and idle.")
+    var phases: [Phase] = []
+
+    @Option(help: "Messages a second of the round trip (open loop).")
+    var rate = 1000
+
+    @Option(help: "Spawns of each server for the cold start.")
+    var runs = 20
+
     /// Stops the servers this run starts, however the run ends.
-    private let reaper = ChildReaper()
+    let reaper = ChildReaper()
 
     private enum CodingKeys: String, CodingKey {
-        case apphost, python, clients, messageSize, duration, window, idle, skipPeer
+        case apphost, python, clients, messageSize, duration, window, idle, skipPeer, phases, rate, runs
     }
 
     func run() async throws {
@@ -55,27 +70,49 @@ struct EmulatorBenchmark: AsyncParsableCommand {
         report("machine: \(ProcessInfo.processInfo.processorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB; open files \(limit)")
         report("clients \(clients), payload \(messageSize) B, \(duration) s a phase, window \(window)")
 
-        let (emulator, server) = try EmulatorUnderTest.start(binary: binary, reaper: reaper)
-        let fanOut = try await broadcast(to: emulator, http: http, group: group)
-        let lone = try await loneBroadcasts(to: emulator, http: http, group: group)
-        let users = try await sendToUsers(emulator: emulator, http: http, group: group)
-        server.stop()
-
-        var peer: FanOut?
-        if !skipPeer {
-            peer = try await broadcastThroughPeer(group: group, http: http)
+        let phases = Set(self.phases.isEmpty ? [.fanout, .idle] : self.phases)
+        var summary: [String] = []
+        if phases.contains(.coldstart) {
+            report("cold start: \(runs) spawns of each server …")
+            let (emulatorTimes, peerTimes) = try await coldStart(binary: binary, http: http, runs: runs)
+            summary.append(Self.describe("emulator cold start (spawn to first 200 from /api/health)", emulatorTimes))
+            if !peerTimes.isEmpty {
+                summary.append(Self.describe("aiosignalr cold start (spawn to first 200 from negotiate)", peerTimes))
+                summary.append(String(format: "ratio aiosignalr / emulator (median): %.1fx", Self.median(peerTimes) / max(Self.median(emulatorTimes), 0.001)))
+            }
         }
-        if idle > 0 {
+        if phases.contains(.roundtrip) {
+            report("round trip: \(rate) messages/s to \(clients) clients through the upstream and the REST API …")
+            let trip = try await roundTrip(binary: binary, http: http, group: group, receivers: clients, rate: rate)
+            summary.append(String(format: "emulator round trip (invocation -> upstream -> REST broadcast -> client), %d msg/s, %d clients: p50 %.2f ms, p99 %.2f ms (%d samples)",
+                                  rate, clients, trip.p50, trip.p99, trip.samples))
+            if !skipPeer {
+                report("round trip through aiosignalr (a hub method that broadcasts) …")
+                let peerTrip = try await roundTripThroughPeer(http: http, group: group, receivers: clients, rate: rate)
+                summary.append(String(format: "aiosignalr round trip (invocation -> hub method -> broadcast -> client): p50 %.2f ms, p99 %.2f ms (%d samples)",
+                                      peerTrip.p50, peerTrip.p99, peerTrip.samples))
+            }
+        }
+        if phases.contains(.fanout) {
+            let (emulator, server) = try EmulatorUnderTest.start(binary: binary, reaper: reaper)
+            let fanOut = try await broadcast(to: emulator, http: http, group: group)
+            let lone = try await loneBroadcasts(to: emulator, http: http, group: group)
+            let users = try await sendToUsers(emulator: emulator, http: http, group: group)
+            server.stop()
+            summary.append(String(format: "emulator broadcast: %.0f deliveries/s, p50 %.1f ms, p99 %.1f ms (%d samples)", fanOut.rate, fanOut.p50, fanOut.p99, fanOut.samples))
+            summary.append(String(format: "emulator lone broadcasts (one every 50 ms): p50 %.2f ms, p99 %.2f ms (%d samples)", lone.p50, lone.p99, lone.samples))
+            summary.append(String(format: "emulator send-to-user: %.0f requests/s, %.0f deliveries/s", users.requests, users.deliveries))
+            if !skipPeer {
+                let peer = try await broadcastThroughPeer(group: group, http: http)
+                summary.append(String(format: "aiosignalr broadcast: %.0f deliveries/s, p50 %.1f ms, p99 %.1f ms", peer.rate, peer.p50, peer.p99))
+                summary.append(String(format: "ratio emulator / aiosignalr: %.1fx", fanOut.rate / max(peer.rate, 1)))
+            }
+        }
+        if phases.contains(.idle), idle > 0 {
             try await idleConnections(binary: binary, http: http, group: group)
         }
         report("")
-        report(String(format: "emulator broadcast: %.0f deliveries/s, p50 %.1f ms, p99 %.1f ms (%d samples)", fanOut.rate, fanOut.p50, fanOut.p99, fanOut.samples))
-        report(String(format: "emulator lone broadcasts (one every 50 ms): p50 %.2f ms, p99 %.2f ms (%d samples)", lone.p50, lone.p99, lone.samples))
-        report(String(format: "emulator send-to-user: %.0f requests/s, %.0f deliveries/s", users.requests, users.deliveries))
-        if let peer {
-            report(String(format: "aiosignalr broadcast: %.0f deliveries/s, p50 %.1f ms, p99 %.1f ms", peer.rate, peer.p50, peer.p99))
-            report(String(format: "ratio emulator / aiosignalr: %.1fx", fanOut.rate / max(peer.rate, 1)))
-        }
+        for line in summary { report(line) }
         try await http.shutdown()
         try await group.shutdownGracefully()
     }
@@ -243,24 +280,40 @@ struct EmulatorBenchmark: AsyncParsableCommand {
         return (Double(sequence.count) / elapsed, Double(stats.deliveries.load(ordering: .relaxed)) / elapsed)
     }
 
+    /// The aiosignalr server the emulator is compared with.
+    static var peerScript: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("peers/aiosignalr_broadcast_server.py").path
+    }
+
+    /// A connection path on the aiosignalr server: negotiated, with its token.
+    func peerPath(port: Int, http: HTTPClient) async throws -> String {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/hub/negotiate?negotiateVersion=1")
+        request.method = .POST
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 16)
+        guard let json = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any], let token = json["connectionToken"] as? String else {
+            throw BenchmarkError("aiosignalr negotiate failed")
+        }
+        return "/hub?id=\(token)"
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+
+    static func describe(_ name: String, _ times: [Double]) -> String {
+        String(format: "%@: median %.1f ms, best %.1f ms, worst %.1f ms (%d runs)", name, median(times), times.min() ?? 0, times.max() ?? 0, times.count)
+    }
+
     func broadcastThroughPeer(group: EventLoopGroup, http: HTTPClient) async throws -> FanOut {
         let port = try LoopbackSocket.freePort()
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("peers/aiosignalr_broadcast_server.py").path
-        let peer = try ServerProcess(python, [script, String(port)], reaper: reaper)
+        let peer = try ServerProcess(python, [Self.peerScript, String(port)], reaper: reaper)
         // aiohttp's graceful stop waits up to a minute for open sockets; the peer is not under test.
         defer { peer.stop(signal: SIGKILL) }
         report("aiosignalr: connecting \(clients) clients …")
         let stats = Stats()
-        let negotiate: @Sendable (Int) async throws -> String = { _ in
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/hub/negotiate?negotiateVersion=1")
-            request.method = .POST
-            let response = try await http.execute(request, timeout: .seconds(30))
-            let body = try await response.body.collect(upTo: 1 << 16)
-            guard let json = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any], let token = json["connectionToken"] as? String else {
-                throw BenchmarkError("aiosignalr negotiate failed")
-            }
-            return "/hub?id=\(token)"
-        }
+        let negotiate: @Sendable (Int) async throws -> String = { _ in try await peerPath(port: port, http: http) }
         let channels = try await connectClients(count: clients, port: port, stats: stats, group: group, path: negotiate)
         let driverStats = Stats()
         let driver = try await LoadClient.connect(.init(host: "127.0.0.1", port: port, path: try await negotiate(0), sourceAddress: "127.0.0.1"),

@@ -75,10 +75,14 @@ def test_rest_tokens_must_name_the_request_path(emulator):
     (b"{not json", "valid"),
     (b"[1, 2]", "object"),
 ])
-def test_bad_rest_bodies_get_400_with_a_json_error(emulator, body, reason):
-    status, payload = emulator.rest("POST", "/api/v1/hubs/chat", body)
+def test_bad_rest_bodies_get_400_with_a_reason_json_in_dated_apis_and_text_in_v1(emulator, body, reason):
+    status, payload = emulator.rest("POST", "/api/hubs/chat/:send?api-version=2022-06-01", body)
     assert status == 400
     assert reason in json.loads(payload)["message"]
+    # The v1 document answers errors as text/plain.
+    status, payload = emulator.rest("POST", "/api/v1/hubs/chat", body)
+    assert status == 400
+    assert reason in payload.decode() and not payload.startswith(b"{")
 
 
 def test_routes_follow_each_document(emulator):

@@ -26,12 +26,20 @@ extension Request {
     }
 }
 
-/// JSON error responses, in the shape of the REST API's ErrorDetail.
+/// JSON error responses, in the shape of the REST API's ErrorDetail; plain text for the v1
+/// REST API, whose document answers errors as `text/plain`.
 enum ErrorResponse {
     static let errorCodes = [400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
                              413: "PayloadTooLarge", 500: "InternalServerError"]
 
+    /// Set while a v1 REST request is answered: its errors are the message as plain text.
+    @TaskLocal static var plainText = false
+
     static func make(status: Int, code: String? = nil, _ message: String) -> Response {
+        if plainText {
+            return Response(status: .init(code: status), headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: message)))
+        }
         let (headers, body) = parts(status: status, code: code, message)
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
     }

@@ -79,7 +79,7 @@ extension RESTAPI {
         if request.query("completed")?.lowercased() == "true" {
             service.send(.completion(Completion(invocationID: streamID, outcome: .void)), to: connection)
         }
-        return Response(status: .accepted)
+        return success(.accepted)
     }
 
     /// `POST .../connections/{id}/streams/{streamId}/:complete[?reason=]`: ends the stream,
@@ -91,7 +91,7 @@ extension RESTAPI {
         }
         let outcome: Completion.Outcome = request.query("reason").map { .error($0) } ?? .void
         service.send(.completion(Completion(invocationID: streamID, outcome: outcome)), to: connection)
-        return Response(status: .accepted)
+        return success(.accepted)
     }
 
     private func checkStream(_ streamID: String) -> HubServiceError? {
@@ -169,7 +169,7 @@ extension RESTAPI {
             case .closeConnection(let reason): for target in targets { service.close(target, error: reason) }
             }
         }
-        return Response(status: .accepted)
+        return empty(.accepted)
     }
 }
 

@@ -32,6 +32,18 @@ extension RESTAPI {
             default: nil
             }
         }
+
+        /// The methods the v1 document gives this route.
+        var methods: [HTTPRequest.Method] {
+            switch self {
+            case .broadcast: [.post]
+            case .user, .group: [.post, .get, .head]
+            case .userGroups: [.delete]
+            case .connection: [.post, .get, .head, .delete]
+            case .groupConnection: [.put, .delete]
+            case .groupUser: [.get, .head, .put, .delete]
+            }
+        }
     }
 
     /// The routes of the dated documents: 2022-06-01, and what 2024-12-01 adds (client tokens,
@@ -80,6 +92,27 @@ extension RESTAPI {
             default: nil
             }
         }
+
+        var user: String? {
+            switch self {
+            case .user(let user), .closeUser(let user), .sendToUser(let user), .userGroups(let user), .userGroup(let user, _): user
+            default: nil
+            }
+        }
+
+        /// The methods the dated documents give this route.
+        var methods: [HTTPRequest.Method] {
+            switch self {
+            case .send, .closeConnections, .generateToken, .execute, .sendToConnection, .invoke, .sendToStream, .completeStream,
+                 .closeGroup, .sendToGroup, .closeUser, .sendToUser: [.post]
+            case .connection: [.head, .delete]
+            case .connectionGroups, .userGroups: [.delete]
+            case .group, .user: [.head]
+            case .groupConnections: [.get]
+            case .groupConnection: [.put, .delete]
+            case .userGroup: [.head, .put, .delete]
+            }
+        }
     }
 
     /// `/api/v1/hubs/{hub}/...`
@@ -94,14 +127,14 @@ extension RESTAPI {
         case (.user(let user), .post):
             return await send(&request, context: context, hub: hub) { registry.connections(user: user, hub: hub) }
         case (.user(let user), .get), (.user(let user), .head):
-            return exists(registry.userExists(user, hub: hub))
+            return exists(registry.userExists(user, hub: hub), request)
         case (.userGroups(let user), .delete):
             registry.removeUser(user, fromGroup: nil, hub: hub)
             return Response(status: .ok)
         case (.connection(let id), .post):
             return await send(&request, context: context, hub: hub) { registry.connection(id, hub: hub).map { [$0] } ?? [] }
         case (.connection(let id), .get), (.connection(let id), .head):
-            return exists(registry.connection(id, hub: hub) != nil)
+            return exists(registry.connection(id, hub: hub) != nil, request)
         case (.connection(let id), .delete):
             close(registry.connection(id, hub: hub).map { [$0] } ?? [], request: request)
             return Response(status: .accepted)
@@ -109,20 +142,20 @@ extension RESTAPI {
             let excluded = excluded(request)
             return await send(&request, context: context, hub: hub) { registry.connections(group: group, hub: hub, excluding: excluded) }
         case (.group(let group), .get), (.group(let group), .head):
-            return exists(registry.groupExists(group, hub: hub))
+            return exists(registry.groupExists(group, hub: hub), request)
         case (.groupConnection(let group, let id), .put):
-            return exists(registry.addConnection(id, toGroup: group, hub: hub))
+            return exists(registry.addConnection(id, toGroup: group, hub: hub), request)
         case (.groupConnection(let group, let id), .delete):
-            return exists(registry.removeConnection(id, fromGroup: group, hub: hub))
+            return exists(registry.removeConnection(id, fromGroup: group, hub: hub), request)
         case (.groupUser(let group, let user), .get), (.groupUser(let group, let user), .head):
-            return exists(registry.isUser(user, inGroup: group, hub: hub))
+            return exists(registry.isUser(user, inGroup: group, hub: hub), request)
         case (.groupUser(let group, let user), .put):
             return addUser(user, to: group, hub: hub, request: request, status: .accepted)
         case (.groupUser(let group, let user), .delete):
             registry.removeUser(user, fromGroup: group, hub: hub)
             return Response(status: .accepted)
         default:
-            return methodNotAllowed()
+            return methodNotAllowed(parsed.methods)
         }
     }
 
@@ -130,6 +163,9 @@ extension RESTAPI {
     func v2022(_ route: Route, _ request: inout Request, context: EmulatorRequestContext) async -> Response {
         guard let parsed = V2022Route(route.segments) else { return notFound(route) }
         if let group = parsed.group, let problem = checkGroup(group) { return ErrorResponse.make(problem) }
+        if let user = parsed.user, user.isEmpty || user.count > 1024 {
+            return ErrorResponse.make(status: 400, "invalid user id: 1 to 1024 characters")
+        }
         let hub = route.hub, registry = service.registry, method = request.method
         switch (parsed, method) {
         case (.send, .post):
@@ -137,46 +173,46 @@ extension RESTAPI {
             return await send(&request, context: context, hub: hub) { registry.connections(hub: hub, excluding: excluded) }
         case (.closeConnections, .post):
             close(registry.connections(hub: hub, excluding: excluded(request)), request: request)
-            return Response(status: .noContent)
+            return empty(.noContent)
         case (.connection(let id), .head):
-            return exists(registry.connection(id, hub: hub) != nil)
+            return exists(registry.connection(id, hub: hub) != nil, request)
         case (.connection(let id), .delete):
             close(registry.connection(id, hub: hub).map { [$0] } ?? [], request: request)
-            return Response(status: .ok)
+            return success(.ok)
         case (.sendToConnection(let id), .post):
             return await send(&request, context: context, hub: hub) { registry.connection(id, hub: hub).map { [$0] } ?? [] }
         case (.connectionGroups(let id), .delete):
             _ = registry.removeConnection(id, fromGroup: nil, hub: hub)
-            return Response(status: .ok)
+            return success(.ok)
         case (.group(let group), .head):
-            return exists(registry.groupExists(group, hub: hub))
+            return exists(registry.groupExists(group, hub: hub), request)
         case (.closeGroup(let group), .post):
             close(registry.connections(group: group, hub: hub, excluding: excluded(request)), request: request)
-            return Response(status: .noContent)
+            return empty(.noContent)
         case (.sendToGroup(let group), .post):
             let excluded = excluded(request)
             return await send(&request, context: context, hub: hub) { registry.connections(group: group, hub: hub, excluding: excluded) }
         case (.groupConnection(let group, let id), .put):
-            return exists(registry.addConnection(id, toGroup: group, hub: hub))
+            return exists(registry.addConnection(id, toGroup: group, hub: hub), request)
         case (.groupConnection(let group, let id), .delete):
-            return exists(registry.removeConnection(id, fromGroup: group, hub: hub))
+            return exists(registry.removeConnection(id, fromGroup: group, hub: hub), request)
         case (.user(let user), .head):
-            return exists(registry.userExists(user, hub: hub))
+            return exists(registry.userExists(user, hub: hub), request)
         case (.closeUser(let user), .post):
             close(registry.connections(user: user, hub: hub, excluding: excluded(request)), request: request)
-            return Response(status: .noContent)
+            return empty(.noContent)
         case (.sendToUser(let user), .post):
             return await send(&request, context: context, hub: hub) { registry.connections(user: user, hub: hub) }
         case (.userGroups(let user), .delete):
             registry.removeUser(user, fromGroup: nil, hub: hub)
-            return Response(status: .noContent)
+            return empty(.noContent)
         case (.userGroup(let user, let group), .head):
-            return exists(registry.isUser(user, inGroup: group, hub: hub))
+            return exists(registry.isUser(user, inGroup: group, hub: hub), request)
         case (.userGroup(let user, let group), .put):
             return addUser(user, to: group, hub: hub, request: request, status: .ok)
         case (.userGroup(let user, let group), .delete):
             registry.removeUser(user, fromGroup: group, hub: hub)
-            return Response(status: .noContent)
+            return empty(.noContent)
         case (.generateToken, .post):
             return generateToken(request, hub: hub)
         case (.execute, .post):
@@ -190,7 +226,7 @@ extension RESTAPI {
         case (.completeStream(let id, let stream), .post):
             return completeStream(request, connectionID: id, streamID: stream, hub: hub)
         default:
-            return methodNotAllowed()
+            return methodNotAllowed(parsed.methods)
         }
     }
 
@@ -199,7 +235,7 @@ extension RESTAPI {
         case .failure(let error): return ErrorResponse.make(error)
         case .success(let ttl):
             service.registry.addUser(user, toGroup: group, hub: hub, ttl: ttl)
-            return Response(status: status)
+            return success(status)
         }
     }
 }

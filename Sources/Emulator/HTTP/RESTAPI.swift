@@ -21,9 +21,10 @@ struct RESTAPI: Sendable {
 
     static func addRoutes(to router: Router<EmulatorRequestContext>, service: HubService) {
         let api = RESTAPI(service: service)
-        for method in [HTTPRequest.Method.get, .head, .post, .put, .delete, .patch] {
+        for method in [HTTPRequest.Method.get, .head, .post, .put, .delete, .patch, .trace, HTTPRequest.Method("QUERY")!] {
             router.on("/api/**", method: method) { request, context in
-                await api.handle(request, context: context)
+                let isV1 = request.uri.path.hasPrefix("/api/v1/")
+                return await ErrorResponse.$plainText.withValue(isV1) { await api.handle(request, context: context) }
             }
         }
     }
@@ -33,26 +34,23 @@ struct RESTAPI: Sendable {
         // ["api", "v1", ...] or ["api", ...]
         let isV1 = rawSegments.count >= 2 && rawSegments[1] == "v1"
         let rest = Array(rawSegments.dropFirst(isV1 ? 2 : 1))
-        if rest == ["health"] {
-            guard request.method == .get || request.method == .head else { return methodNotAllowed() }
-            return Response(status: .ok)
+        // The route and its methods first, from the path alone, as a router would.
+        guard let allowed = Self.methods(of: rest, isV1: isV1) else {
+            return ErrorResponse.make(status: 404, "no such route: \(request.uri.path)")
         }
-        if !isV1, rest == ["auth", "accessKey"] {
-            guard request.method == .get else { return methodNotAllowed() }
-            return authorized(request) ?? temporaryAccessKey()
+        guard allowed.contains(request.method) else { return methodNotAllowed(allowed) }
+        if rest == ["health"] { return Response(status: .ok) }
+        if !isV1, request.query("api-version")?.isEmpty ?? true {
+            return ErrorResponse.make(status: 400, "the 'api-version' query parameter is required (2022-06-01 or 2024-12-01)")
         }
-        guard rest.count >= 2, rest[0] == "hubs" else { return ErrorResponse.make(status: 404, "no such route: \(request.uri.path)") }
-        if !isV1 {
-            guard let version = request.query("api-version"), !version.isEmpty else {
-                return ErrorResponse.make(status: 400, "the 'api-version' query parameter is required (2022-06-01 or 2024-12-01)")
-            }
-        }
+        if !isV1, rest == ["auth", "accessKey"] { return authorized(request) ?? temporaryAccessKey() }
+        // Who is asking comes before what is asked: a caller without a valid token learns nothing.
+        if let refusal = authorized(request) { return refusal }
         var hub: String
         do { hub = try HubService.checkHub(rest[1]) } catch { return ErrorResponse.make(error) }
         if !isV1, let application = request.query("application") {
             do { hub = try HubService.checkHub(application) + "_" + hub } catch { return ErrorResponse.make(error) }
         }
-        if let refusal = authorized(request) { return refusal }
         let route = Route(version: isV1 ? .v1 : .v2022, hub: hub, segments: Array(rest.dropFirst(2)))
         var request = request
         return await (isV1 ? v1(route, &request, context: context) : v2022(route, &request, context: context))
@@ -73,7 +71,21 @@ struct RESTAPI: Sendable {
 
     // MARK: Shared operations
 
-    func methodNotAllowed() -> Response { ErrorResponse.make(status: 405, "method not allowed on this route") }
+    /// The methods of the route at `segments` (past `/api` or `/api/v1`); nil for no route.
+    static func methods(of segments: [String], isV1: Bool) -> [HTTPRequest.Method]? {
+        if segments == ["health"] { return [.get, .head] }
+        if !isV1, segments == ["auth", "accessKey"] { return [.get] }
+        guard segments.count >= 2, segments[0] == "hubs" else { return nil }
+        let past = Array(segments.dropFirst(2))
+        return isV1 ? V1Route(past)?.methods : V2022Route(past)?.methods
+    }
+
+    /// 405, with the route's methods in `Allow` (RFC 9110).
+    func methodNotAllowed(_ allowed: [HTTPRequest.Method]) -> Response {
+        var response = ErrorResponse.make(status: 405, "method not allowed on this route; it takes \(allowed.map(\.rawValue).joined(separator: ", "))")
+        response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+        return response
+    }
 
     func notFound(_ route: Route) -> Response {
         ErrorResponse.make(status: 404, "no such route under hub '\(route.hub)': /\(route.segments.joined(separator: "/"))")
@@ -107,11 +119,16 @@ struct RESTAPI: Sendable {
 
     /// Checks a message: `{"target": "...", "arguments": [...]}`.
     static func parseInvocation(_ value: HubValue, name: String = "the body") -> Result<Invocation, HubServiceError> {
-        guard case .map = value else { return .failure(.badRequest("\(name) must be an object with 'target' and 'arguments'")) }
-        guard let target = value["target"]?.string, !target.isEmpty else {
+        guard case .map(let pairs) = value else { return .failure(.badRequest("\(name) must be an object with 'target' and 'arguments'")) }
+        // Property names are matched without regard to case, as the service's JSON binding does
+        // (the v1 document spells them Target and Arguments).
+        func field(_ key: String) -> HubValue? {
+            pairs.first { $0.key.string?.lowercased() == key }?.value
+        }
+        guard let target = field("target")?.string, !target.isEmpty else {
             return .failure(.badRequest("\(name) needs a non-empty string 'target'"))
         }
-        switch value["arguments"] {
+        switch field("arguments") {
         case nil, .null?: return .success(Invocation(target: target, arguments: []))
         case .array(let items)?: return .success(Invocation(target: target, arguments: items))
         default: return .failure(.badRequest("'arguments' in \(name) must be an array"))
@@ -130,7 +147,7 @@ struct RESTAPI: Sendable {
         case .failure(let error): return ErrorResponse.make(error)
         case .success(let invocation):
             service.send(invocation, to: targets(), hub: hub)
-            return Response(status: .accepted)
+            return success(.accepted)
         }
     }
 
@@ -140,8 +157,26 @@ struct RESTAPI: Sendable {
         for connection in connections { service.close(connection, error: reason) }
     }
 
-    func exists(_ found: Bool) -> Response {
-        Response(status: found ? .ok : .notFound)
+    /// 200 or 404. A dated API's 404 to a method with a body carries an ErrorDetail, as its
+    /// document says; v1's and HEAD's are empty.
+    func exists(_ found: Bool, _ request: Request) -> Response {
+        if found { return request.method == .head ? Response(status: .ok) : success(.ok) }
+        if request.method == .head || ErrorResponse.plainText { return Response(status: .notFound) }
+        return ErrorResponse.make(status: 404, "not found")
+    }
+
+    /// A success without a body. The dated documents declare `produces: application/json` for
+    /// these operations too, so the (empty) answer says so.
+    func empty(_ status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"])
+    }
+
+    /// A success: empty in v1; in the dated APIs the ServiceResponse their documents give
+    /// every 200 and 202 that is not an existence check.
+    func success(_ status: HTTPResponse.Status) -> Response {
+        guard !ErrorResponse.plainText else { return Response(status: status) }
+        return JSONResponse.make(.map([HubPair(.string("code"), .string("Success")), HubPair(.string("level"), .string("Info")),
+                                       HubPair(.string("isSuccess"), .bool(true))]), status: status)
     }
 
     /// `ttl` in seconds, if given: a non-negative integer.
