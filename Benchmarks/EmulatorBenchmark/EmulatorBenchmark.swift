@@ -74,7 +74,7 @@ struct EmulatorBenchmark: AsyncParsableCommand {
         var summary: [String] = []
         if phases.contains(.coldstart) {
             report("cold start: \(runs) spawns of each server …")
-            let (emulatorTimes, peerTimes) = try await coldStart(binary: binary, http: http, runs: runs)
+            let (emulatorTimes, peerTimes) = try await coldStart(binary: binary, group: group, runs: runs)
             summary.append(Self.describe("emulator cold start (spawn to first 200 from /api/health)", emulatorTimes))
             if !peerTimes.isEmpty {
                 summary.append(Self.describe("aiosignalr cold start (spawn to first 200 from negotiate)", peerTimes))

@@ -12,7 +12,25 @@ import NIOWebSocket
 extension EmulatorBenchmark {
     /// Spawn of the server to its first successful answer: `GET /api/health` (200) for the
     /// emulator, `POST /hub/negotiate` (200) for aiosignalr, polled every 0.2 ms. `runs` each.
-    func coldStart(binary: String, http: HTTPClient, runs: Int) async throws -> (emulator: [Double], peer: [Double]) {
+    func coldStart(binary: String, group: EventLoopGroup, runs: Int) async throws -> (emulator: [Double], peer: [Double]) {
+        // A refused connection must come back at once: by default the client retries with a
+        // back-off, which would be measured instead of the server.
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.idleTimeout = .milliseconds(1)
+        configuration.timeout.connect = .milliseconds(200)
+        let http = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
+        do {
+            let times = try await spawnAndProbe(binary: binary, http: http, runs: runs)
+            try await http.shutdown()
+            return times
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    private func spawnAndProbe(binary: String, http: HTTPClient, runs: Int) async throws -> (emulator: [Double], peer: [Double]) {
         func measure(_ executable: String, _ arguments: (Int) -> [String], probe: @escaping (Int) -> HTTPClientRequest) async throws -> Double {
             let port = try LoopbackSocket.freePort()
             let process = Process()
@@ -96,15 +114,15 @@ extension EmulatorBenchmark {
         }
     }
 
-    /// Connects `receivers` clients and a sender, then sends `rate` invocations a second of
-    /// `target` for `duration` seconds, each carrying its sequence number.
+    /// Connects `receivers` clients, then sends `rate` invocations a second of `target` for
+    /// `duration` seconds, each carrying its sequence number, from the clients in turn (a
+    /// server handles one client's invocations one after another, so one sender would measure
+    /// its upstream's round trip time, not the path's latency under load).
     private func measureRoundTrip(receivers: Int, rate: Int, group: EventLoopGroup, target: String,
                                   connect: @escaping @Sendable (Int) async throws -> (Int, String)) async throws -> FanOut {
         let stats = Stats()
         let port = try await connect(0).0
         let channels = try await connectClients(count: receivers, port: port, stats: stats, group: group) { index in try await connect(index).1 }
-        let sender = try await LoadClient.connect(.init(host: "127.0.0.1", port: port, path: try await connect(-1).1, sourceAddress: "127.0.0.1"),
-                                                  group: group, stats: Stats(), samples: false)
         let text = payload()
         let interval = 1_000_000_000 / UInt64(rate)
         let started = DispatchTime.now().uptimeNanoseconds
@@ -116,7 +134,7 @@ extension EmulatorBenchmark {
             var frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: #"{"type":1,"target":"\#(target)","arguments":[\#(number),"\#(text)"]}"# + "\u{1E}"))
             frame.maskKey = WebSocketMaskingKey.random()
             stats.sent(number)
-            sender.writeAndFlush(frame, promise: nil)
+            channels[number % channels.count].writeAndFlush(frame, promise: nil)
         }
         let expected = total * receivers
         let settle = DispatchTime.now().uptimeNanoseconds + 10_000_000_000
@@ -126,7 +144,7 @@ extension EmulatorBenchmark {
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let (p50, p99, samples) = stats.percentiles()
         report("  \(total) messages, \(stats.deliveries.load(ordering: .relaxed)) of \(expected) deliveries in \(String(format: "%.1f", elapsed)) s")
-        for channel in channels + [sender] { try? await channel.close() }
+        for channel in channels { try? await channel.close() }
         return FanOut(rate: Double(stats.deliveries.load(ordering: .relaxed)) / elapsed, p50: p50, p99: p99, samples: samples)
     }
 }

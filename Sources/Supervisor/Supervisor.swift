@@ -139,9 +139,9 @@ public final class Supervisor: Sendable {
                 LogFile(path: ($0 as NSString).appendingPathComponent("\(process.name).log"), limit: configuration.logFileLimit)
             }
             let name = process.name
-            var observer: (@Sendable (String, Bool) -> Void)?
+            var observer: (@Sendable ([String], Bool) -> Void)?
             if configuration.reportsOutput {
-                observer = { @Sendable text, isError in events(.output(name, text: text, isError: isError)) }
+                observer = { @Sendable lines, isError in events(.output(name, lines: lines, isError: isError)) }
             }
             let log = ProcessLog(name: process.name, index: index, terminal: console, file: file,
                                  redactor: Redactor(secrets: configuration.secrets), maximumLineLength: configuration.maximumLineLength,

@@ -64,8 +64,10 @@ public enum SupervisorEvent: Sendable {
     case ready(ReadinessReport)
     /// A process was started (or started again) with this pid.
     case launched(String, pid: Int32)
-    /// A line a process wrote, secrets masked; only with ``SupervisorConfiguration/reportsOutput``.
-    case output(String, text: String, isError: Bool)
+    /// Lines a process wrote, in order, secrets masked: those one read of its output held (a
+    /// batch costs its consumer one step, not one a line); only with
+    /// ``SupervisorConfiguration/reportsOutput``.
+    case output(String, lines: [String], isError: Bool)
 }
 
 /// A specification the supervisor cannot run.

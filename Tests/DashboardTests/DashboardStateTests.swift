@@ -27,6 +27,29 @@ struct DashboardStateTests {
         #expect(state.lines(of: "nobody") == nil)
     }
 
+    @Test("Lines appended in batches are numbered on, kept within the bound, and heard one by one")
+    func batchesAreNumberedAndBounded() async throws {
+        let state = sample()
+        let updates = state.subscribe(buffered: 100_000)
+        var written = 0
+        for size in [1, 0, 3, 4_999, 2_500, 17] {
+            state.append("api", lines: (0..<size).map { "line \(written + $0 + 1)" }, isError: false)
+            written += size
+        }
+        let kept = try #require(state.lines(of: "api"))
+        #expect(kept.count == DashboardState.linesKept)
+        #expect(kept.map(\.sequence) == Array(written - DashboardState.linesKept + 1...written))
+        #expect(kept.last?.text == "line \(written)")
+        state.finish()
+        var heard = 0
+        for await update in updates {
+            guard case .line(let line) = update else { continue }
+            heard += 1
+            #expect(line.sequence == heard)
+        }
+        #expect(heard == written)
+    }
+
     @Test("Subscribers hear every change in order, and finish() ends their streams and later ones")
     func subscribersHearChangesInOrder() async throws {
         let state = sample()

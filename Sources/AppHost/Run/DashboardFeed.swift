@@ -65,8 +65,8 @@ struct DashboardFeed: Sendable {
                 $0.starts += 1
             }
             state.append(name, text: "started (pid \(pid))", isError: false, isLifecycle: true)
-        case .output(let name, let text, let isError):
-            state.append(name, text: text, isError: isError)
+        case .output(let name, let lines, let isError):
+            state.append(name, lines: lines, isError: isError)
         case .ready:
             break
         }

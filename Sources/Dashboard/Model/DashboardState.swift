@@ -55,16 +55,30 @@ public final class DashboardState: Sendable {
     /// Records a line written by `name`'s process (or, `isLifecycle`, by apphost about it: a
     /// start, an exit) and tells the pages.
     public func append(_ name: String, text: String, isError: Bool, isLifecycle: Bool = false, time: Date = Date()) {
+        append(name, lines: [text], isError: isError, isLifecycle: isLifecycle, time: time)
+    }
+
+    /// Records several lines `name`'s process wrote at once (one read of its output) and tells
+    /// the pages: one lock, one lookup and one clock reading for all of them, which is what
+    /// keeps a chatty process's rate close to the rate without a dashboard.
+    public func append(_ name: String, lines texts: [String], isError: Bool, isLifecycle: Bool = false, time: Date = Date()) {
+        guard !texts.isEmpty else { return }
         contents.withLock { contents in
-            let sequence = contents.written[name, default: 0] + 1
-            contents.written[name] = sequence
-            let line = DashboardLogLine(resource: name, sequence: sequence, time: time, isError: isError, isLifecycle: isLifecycle, text: text)
-            contents.lines[name, default: []].append(line)
-            // Trimmed in batches, so appending stays cheap.
-            if let count = contents.lines[name]?.count, count > Self.linesKept + Self.linesKept / 4 {
-                contents.lines[name]?.removeFirst(count - Self.linesKept)
+            let first = contents.written[name, default: 0] + 1
+            contents.written[name] = first + texts.count - 1
+            let lines = texts.enumerated().map { offset, text in
+                DashboardLogLine(resource: name, sequence: first + offset, time: time, isError: isError, isLifecycle: isLifecycle, text: text)
             }
-            for subscriber in contents.subscribers.values { subscriber.yield(.line(line)) }
+            // Trimmed in batches, so appending stays cheap.
+            let kept = { (stored: inout [DashboardLogLine]) in
+                stored.append(contentsOf: lines)
+                if stored.count > Self.linesKept + Self.linesKept / 4 { stored.removeFirst(stored.count - Self.linesKept) }
+            }
+            kept(&contents.lines[name, default: []])
+            guard !contents.subscribers.isEmpty else { return }
+            for line in lines {
+                for subscriber in contents.subscribers.values { subscriber.yield(.line(line)) }
+            }
         }
     }
 

@@ -17,12 +17,12 @@ final class ProcessLog: Sendable {
     private let maximumLineLength: Int
     private let recent = Mutex<[String]>([])
     /// Hears every line (masked), when someone asked for them.
-    private let observer: (@Sendable (_ text: String, _ isError: Bool) -> Void)?
+    private let observer: (@Sendable (_ lines: [String], _ isError: Bool) -> Void)?
     /// How many lines ``recentLines`` keeps.
     static let recentLimit = 10
 
     init(name: String, index: Int, terminal: LogMultiplexer, file: LogFile?, redactor: Redactor, maximumLineLength: Int,
-         observer: (@Sendable (_ text: String, _ isError: Bool) -> Void)? = nil) {
+         observer: (@Sendable (_ lines: [String], _ isError: Bool) -> Void)? = nil) {
         self.observer = observer
         self.terminal = terminal
         self.file = file
@@ -94,7 +94,7 @@ final class ProcessLog: Sendable {
         terminal.write(screen)
         file?.append(disk)
         if let observer {
-            for line in redacted { observer(String(decoding: line, as: UTF8.self), stream == .error) }
+            observer(redacted.map { String(decoding: $0, as: UTF8.self) }, stream == .error)
         }
         let last = redacted.suffix(Self.recentLimit).map { String(decoding: $0, as: UTF8.self) }
         recent.withLock { recent in
