@@ -14,7 +14,7 @@ import jwt
 import pytest
 from pysignalr.client import SignalRClient
 
-from conftest import Emulator, Upstream
+from conftest import Emulator
 from test_clients import WAIT, SignalRCoreClient
 from test_protocol_edges import RS, handshaken
 
@@ -31,15 +31,8 @@ def rest(emulator, method, path, body=None, query=""):
 
 
 @pytest.fixture(scope="module")
-def streaming_upstream():
-    server = Upstream()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def emulator_2024(streaming_upstream):
-    rules = [{"urlTemplate": f"http://127.0.0.1:{streaming_upstream.port}/up/{{hub}}/{{event}}", "hubPattern": "streams"}]
+def emulator_2024(upstream):
+    rules = [{"urlTemplate": f"http://127.0.0.1:{upstream.port}/up/{{hub}}/{{event}}", "hubPattern": "streams"}]
     instance = Emulator(rules, extra_args=["--client-invocation-timeout", "2"])
     yield instance
     instance.stop()
@@ -146,13 +139,13 @@ def test_invoke_returns_the_result_a_real_client_gives(emulator_2024):
     assert status == 404
 
 
-def test_an_app_streams_to_a_client_through_the_rest_api(emulator_2024, streaming_upstream):
+def test_an_app_streams_to_a_client_through_the_rest_api(emulator_2024, upstream):
     client = SignalRCoreClient(emulator_2024.client_url("streams"),
                                options={"access_token_factory": lambda: emulator_2024.client_token("streams", "sam")}).start()
     items, done = queue.Queue(), threading.Event()
     try:
         client.hub.stream("countdown", [3]).subscribe({"next": items.put, "complete": lambda *_: done.set(), "error": lambda e: items.put(("error", e))})
-        request = streaming_upstream.wait_for(lambda r: r["headers"].get("x-asrs-event") == "countdown")
+        request = upstream.wait_for(lambda r: r["headers"].get("x-asrs-event") == "countdown")
         invocation = json.loads(request["body"].rstrip(b"\x1e"))
         assert invocation["type"] == 4 and invocation["arguments"] == [3]
         connection_id = request["headers"]["x-asrs-connection-id"]
