@@ -5,7 +5,8 @@ extension HubService {
     struct ShutdownReport: Sendable {
         /// Connections that were open when the shutdown began.
         var connections: Int
-        /// Sockets that were still open at half time and were closed without waiting.
+        /// Sockets still open once the clients were done (idle keep-alive connections, requests
+        /// that never finished), closed without waiting.
         var socketsClosed: Int
         /// Connections whose end was still not handled at the deadline.
         var connectionsLeft: Int

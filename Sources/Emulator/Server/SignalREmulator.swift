@@ -107,7 +107,7 @@ private struct Housekeeping: Service {
         if report.connectionsLeft > 0 {
             service.logger.warning("\(message); \(report.connectionsLeft) did not end in time and were dropped without a disconnected event")
         } else {
-            service.logger.info("\(message)\(report.socketsClosed > 0 ? ", \(report.socketsClosed) unresponsive socket(s) closed" : "")")
+            service.logger.info("\(message)\(report.socketsClosed > 0 ? ", \(report.socketsClosed) other socket(s) (idle keep-alives, unfinished requests) closed" : "")")
         }
     }
 }
