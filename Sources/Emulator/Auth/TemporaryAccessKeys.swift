@@ -10,8 +10,11 @@ import Synchronization
 public final class TemporaryAccessKeys: Sendable {
     /// One key.
     public struct Key: Sendable, Equatable {
+        /// What tokens name in their `kid` header.
         public var id: String
+        /// The secret tokens are signed with (its UTF-8 bytes, as the access key's).
         public var value: String
+        /// When tokens signed with it stop being accepted.
         public var expires: Date
     }
 

@@ -11,10 +11,14 @@ import Foundation
 public struct ConnectionFilter: Sendable {
     /// What the filter is evaluated against.
     public struct Subject: Sendable {
+        /// `userId`: nil for an anonymous connection (it equals `null`).
         public var userID: String?
+        /// `connectionId`.
         public var connectionID: String
+        /// `groups`: the groups the connection is in now.
         public var groups: [String]
 
+        /// A connection as the filter sees it.
         public init(userID: String?, connectionID: String, groups: [String]) {
             self.userID = userID
             self.connectionID = connectionID
@@ -24,8 +28,11 @@ public struct ConnectionFilter: Sendable {
 
     /// Why a filter cannot be parsed: what was expected, at which character (1-based).
     public struct ParseError: Error, Equatable, CustomStringConvertible {
+        /// The character (from 1) where the filter stops making sense.
         public var position: Int
+        /// What was expected there.
         public var message: String
+        /// The error as the 400 answer says it.
         public var description: String { "invalid filter at position \(position): \(message)" }
     }
 
