@@ -99,6 +99,9 @@ extension EmulatorBenchmark {
             }
             let result = try await measureRoundTrip(receivers: receivers, rate: rate, group: group, target: "bench",
                                                     connect: { _ in (emulator.port, emulator.clientPath) })
+            // The emulator ends first: it tells the upstream of every client that left, and a
+            // connection reaching the app while it is being cancelled would crash it.
+            server.stop()
             tasks.cancelAll()
             return result
         }
