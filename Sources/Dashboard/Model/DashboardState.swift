@@ -70,11 +70,10 @@ public final class DashboardState: Sendable {
                 DashboardLogLine(resource: name, sequence: first + offset, time: time, isError: isError, isLifecycle: isLifecycle, text: text)
             }
             // Trimmed in batches, so appending stays cheap.
-            let kept = { (stored: inout [DashboardLogLine]) in
-                stored.append(contentsOf: lines)
-                if stored.count > Self.linesKept + Self.linesKept / 4 { stored.removeFirst(stored.count - Self.linesKept) }
+            contents.lines[name, default: []].append(contentsOf: lines)
+            if let count = contents.lines[name]?.count, count > Self.linesKept + Self.linesKept / 4 {
+                contents.lines[name]?.removeFirst(count - Self.linesKept)
             }
-            kept(&contents.lines[name, default: []])
             guard !contents.subscribers.isEmpty else { return }
             for line in lines {
                 for subscriber in contents.subscribers.values { subscriber.yield(.line(line)) }

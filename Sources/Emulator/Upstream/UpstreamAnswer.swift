@@ -11,8 +11,9 @@ enum UpstreamAnswer {
     /// sent in `kind`.
     static func outcome(status: Int, body: [UInt8], contentType: String?, kind: HubProtocolKind) -> Completion.Outcome {
         if body.isEmpty || status == 204 { return .void }
-        let others = HubProtocolKind.allCases.filter { $0 != kind }
-        for candidate in [declaredKind(contentType) ?? kind] + others + [kind] {
+        // The protocol the content type names (else the caller's) first, then the other, each once.
+        let first = declaredKind(contentType) ?? kind
+        for candidate in [first] + HubProtocolKind.allCases.filter({ $0 != first }) {
             if let message = decode(body, as: candidate) {
                 guard case .completion(let completion) = message else {
                     return .error("The upstream answered \(status) with a message of type \(message.type), not a completion (type 3) (\(describe(body, contentType: contentType))).")
