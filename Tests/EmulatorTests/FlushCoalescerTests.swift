@@ -23,10 +23,9 @@ struct FlushCoalescerTests {
 
     /// Writes one broadcast frame to each client, as `HubService.send` does on the loop.
     private func broadcast(_ text: String, to clients: [(EmbeddedChannel, WebSocketOutput)], through coalescer: FlushCoalescer) {
-        let flushAtOnce = coalescer.beginBroadcast()
         for (_, output) in clients {
             _ = output.write(ByteBuffer(string: text))
-            coalescer.written(output, flushAtOnce: flushAtOnce)
+            coalescer.written(output)
         }
         coalescer.endBroadcast()
     }
@@ -37,16 +36,26 @@ struct FlushCoalescerTests {
         return frames
     }
 
-    @Test("A broadcast after a quiet spell is flushed at once")
-    func quietSpellFlushesAtOnce() throws {
+    @Test("A lone broadcast leaves as soon as the loop has run its queued tasks")
+    func loneBroadcastIsNotDelayed() throws {
         let (loop, coalescer, clients) = try clientsOnOneLoop()
         broadcast("a", to: clients, through: coalescer)
+        #expect(try clients.map { try sent($0.0) } == [[], []], "the flush is a task of its own, after those queued")
         loop.run()
         #expect(try clients.map { try sent($0.0) } == [["a"], ["a"]])
     }
 
-    @Test("Broadcasts in quick succession wait for the window and leave in one flush")
-    func burstsShareAFlush() throws {
+    @Test("Broadcasts queued together leave in one flush")
+    func queuedBroadcastsShareAFlush() throws {
+        let (loop, coalescer, clients) = try clientsOnOneLoop()
+        broadcast("a", to: clients, through: coalescer)
+        broadcast("b", to: clients, through: coalescer)
+        loop.run()
+        #expect(try clients.map { try sent($0.0) } == [["a", "b"], ["a", "b"]])
+    }
+
+    @Test("Within a window of the last flush, broadcasts wait for its end and leave together")
+    func burstsWaitForTheWindow() throws {
         let (loop, coalescer, clients) = try clientsOnOneLoop()
         broadcast("a", to: clients, through: coalescer)
         loop.run()
@@ -57,12 +66,12 @@ struct FlushCoalescerTests {
         loop.advanceTime(by: .milliseconds(2))
         broadcast("c", to: clients, through: coalescer)
         #expect(try clients.map { try sent($0.0) } == [[], []], "nothing leaves before the window ends")
-        loop.advanceTime(by: FlushCoalescer.window - .milliseconds(2))
+        loop.advanceTime(by: FlushCoalescer.window - .milliseconds(3))
         #expect(try clients.map { try sent($0.0) } == [["b", "c"], ["b", "c"]])
 
-        loop.advanceTime(by: FlushCoalescer.quietSpell)
+        loop.advanceTime(by: FlushCoalescer.window)
         broadcast("d", to: clients, through: coalescer)
         loop.run()
-        #expect(try clients.map { try sent($0.0) } == [["d"], ["d"]], "after another quiet spell the next broadcast is not delayed")
+        #expect(try clients.map { try sent($0.0) } == [["d"], ["d"]], "a window after the last flush, the next broadcast is not delayed")
     }
 }

@@ -34,10 +34,9 @@ extension HubService {
         for (loop, batch) in byEventLoop.values {
             let coalescer = coalescer(for: loop)
             loop.execute {
-                let flushAtOnce = coalescer.beginBroadcast()
                 for (connection, output, frame) in batch {
                     self.write(frame, to: connection, through: output)
-                    coalescer.written(output, flushAtOnce: flushAtOnce)
+                    coalescer.written(output)
                 }
                 coalescer.endBroadcast()
             }

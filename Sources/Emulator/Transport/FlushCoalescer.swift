@@ -4,60 +4,52 @@ import NIOCore
 ///
 /// Every flush is a system call per client, and on loopback the sender's call also runs the
 /// receiver's network stack: sending several frames in one call costs little more than one.
-/// A broadcast after a quiet spell (no broadcast for `quietSpell`) is flushed to each client as
-/// soon as it is written, so a lone message is never delayed. While broadcasts keep coming, the clients are flushed
-/// `window` after the first unflushed one, together with everything written meanwhile, the
-/// way TCP's Nagle algorithm or an output pipe's batching would: a frame then waits at most
-/// `window`, and the emulator delivers about a third more messages per second with a lower
-/// latency under saturation, since less time goes to system calls (BENCHMARKS.md).
+/// So each client is flushed at most once per `window`: a broadcast's frames are flushed as soon
+/// as the loop has run the tasks already queued (other broadcasts among them, which then share
+/// the flush), unless the last flush was less than `window` ago; then they wait for the window's
+/// end, together with everything written meanwhile, the way TCP's Nagle algorithm would. A lone
+/// message is never delayed, and under saturation the emulator spends its time on messages, not
+/// system calls (BENCHMARKS.md has both figures).
 final class FlushCoalescer: @unchecked Sendable {
     // `@unchecked Sendable`: every member below is touched on `eventLoop` only.
 
     /// The event loop whose clients this coalescer flushes.
     let eventLoop: any EventLoop
-    /// The longest a written frame waits for its flush while broadcasts keep coming.
+    /// The shortest time between two flushes of the same clients.
     static let window: TimeAmount = .milliseconds(5)
-    /// The silence after which a broadcast is flushed at once.
-    static let quietSpell: TimeAmount = .milliseconds(20)
 
     private var waiting: [WebSocketOutput] = []
     private var flushScheduled = false
-    private var lastBroadcast = NIODeadline.uptimeNanoseconds(0)
+    private var lastFlush = NIODeadline.uptimeNanoseconds(0)
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
     }
 
-    /// On the event loop, before a broadcast's frames are written; returns whether each client
-    /// is to be flushed as soon as its frame is written (after a quiet spell, so a lone message
-    /// waits for nothing) rather than in the coalesced flush.
-    func beginBroadcast() -> Bool {
-        // The loop's clock, not the wall's, so the policy can be tested on an embedded loop.
-        let now = eventLoop.now
-        defer { lastBroadcast = now }
-        return now - lastBroadcast >= Self.quietSpell && !flushScheduled
-    }
-
     /// On the event loop: a broadcast's frame was written to `output`.
-    func written(_ output: WebSocketOutput, flushAtOnce: Bool) {
-        if flushAtOnce {
-            output.flush()
-        } else if !output.awaitsFlush {
-            output.awaitsFlush = true
-            waiting.append(output)
-        }
+    func written(_ output: WebSocketOutput) {
+        guard !output.awaitsFlush else { return }
+        output.awaitsFlush = true
+        waiting.append(output)
     }
 
     /// On the event loop, after a broadcast's frames are written: the clients left waiting are
-    /// flushed `window` after the first of them.
+    /// flushed after the tasks queued now, or at the end of the window of the last flush.
     func endBroadcast() {
         guard !flushScheduled, !waiting.isEmpty else { return }
         flushScheduled = true
-        eventLoop.scheduleTask(in: Self.window) { self.flush() }
+        // The loop's clock, not the wall's, so the policy can be tested on an embedded loop.
+        let earliest = lastFlush + Self.window
+        if eventLoop.now >= earliest {
+            eventLoop.execute { self.flush() }
+        } else {
+            eventLoop.scheduleTask(deadline: earliest) { self.flush() }
+        }
     }
 
     private func flush() {
         flushScheduled = false
+        lastFlush = eventLoop.now
         let outputs = waiting
         waiting.removeAll(keepingCapacity: true)
         for output in outputs {

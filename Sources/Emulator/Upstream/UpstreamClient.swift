@@ -40,7 +40,14 @@ final class UpstreamClient: Sendable {
     /// `sha256=<hex HMAC-SHA256(key: access key, data: connection id)>`.
     static func signature(connectionID: String, accessKey: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: Data(connectionID.utf8), using: SymmetricKey(data: Data(accessKey.utf8)))
-        return "sha256=" + code.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex = [UInt8]()
+        hex.reserveCapacity(64)
+        for byte in code {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return "sha256=" + String(decoding: hex, as: UTF8.self)
     }
 
     /// Posts one event for `connection`.
