@@ -26,15 +26,26 @@ let package = Package(
     ],
     targets: [
         // The declarative application model: pure logic, no sockets, no processes, no files.
+        .target(name: "Access"),
         .target(
             name: "Resources",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["Access", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "Identity",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The Azure SignalR Service emulator (serverless mode): transports, hub protocols,
         // REST API, upstream, introspection. Knows nothing of apphost.yaml.
         .target(
             name: "Emulator",
             dependencies: [
+                "Access",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -79,8 +90,10 @@ let package = Package(
         .executableTarget(
             name: "AppHost",
             dependencies: [
+                "Access",
                 "Resources",
                 "Emulator",
+                "Identity",
                 "Supervisor",
                 "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -115,7 +128,8 @@ let package = Package(
             ],
             path: "Benchmarks/EmulatorBenchmark"
         ),
-        .testTarget(name: "ResourcesTests", dependencies: ["Resources"]),
+        .testTarget(name: "ResourcesTests", dependencies: ["Resources", "Access"]),
+        .testTarget(name: "IdentityTests", dependencies: ["Identity", "Emulator", "Access"]),
         .testTarget(name: "EmulatorTests", dependencies: [
             "Emulator",
             .product(name: "NIOCore", package: "swift-nio"),

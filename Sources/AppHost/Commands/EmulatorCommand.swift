@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import Emulator
 import Foundation
@@ -63,7 +64,27 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "Bytes of messages kept for a stateful-reconnect client until it acknowledges them; a client further behind is closed.")
     var reconnectBufferLimit: Int = 1 << 20
 
+    @Option(help: ArgumentHelp("Accept Microsoft Entra ID tokens signed by this key: base64 of a P-256 public key (SubjectPublicKeyInfo, DER), as apphost run's token service has. Needs --entra-issuer.", valueName: "KEY"))
+    var entraPublicKey: String?
+
+    @Option(help: ArgumentHelp("The issuer (iss) of the Entra ID tokens accepted.", valueName: "URL"))
+    var entraIssuer: String?
+
+    @Option(name: .customLong("role-assignment"), help: ArgumentHelp("Roles a principal holds: OBJECT_ID=Role,Role with SignalRAppServer, SignalRRestApiOwner, SignalRRestApiReader, SignalRServiceOwner; repeat for several.", valueName: "ASSIGNMENT"))
+    var roleAssignments: [String] = []
+
+    @Flag(help: "Refuse tokens signed with the access key, as disableLocalAuth does in Azure (authType: azure).")
+    var disableLocalAuth = false
+
     func validate() throws {
+        if (entraPublicKey == nil) != (entraIssuer == nil) { throw ValidationError("--entra-public-key and --entra-issuer go together") }
+        if let entraPublicKey, let entraIssuer {
+            do { _ = try EntraTokenValidator(publicKey: entraPublicKey, issuer: entraIssuer) } catch { throw ValidationError("--entra-public-key: \(error.reason)") }
+        }
+        for assignment in roleAssignments where RoleAssignment(argument: assignment) == nil {
+            throw ValidationError("--role-assignment '\(assignment)' must be OBJECT_ID=Role,Role with roles among \(SignalRRole.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if !roleAssignments.isEmpty, entraPublicKey == nil { throw ValidationError("--role-assignment needs --entra-public-key and --entra-issuer") }
         guard reconnectWindow > 0 else { throw ValidationError("--reconnect-window must be positive") }
         guard reconnectBufferLimit >= 1024 else { throw ValidationError("--reconnect-buffer-limit must be at least 1024") }
         guard temporaryKeyLifetime > 0 else { throw ValidationError("--temporary-key-lifetime must be positive") }
@@ -96,15 +117,22 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.reconnectWindow = .milliseconds(Int64(reconnectWindow * 1000))
         configuration.reconnectBufferLimit = reconnectBufferLimit
         configuration.clientInvocationTimeout = .milliseconds(Int64(clientInvocationTimeout * 1000))
+        configuration.localAuthDisabled = disableLocalAuth
+        if let entraPublicKey, let entraIssuer {
+            configuration.entra = EntraTrust(validator: try EntraTokenValidator(publicKey: entraPublicKey, issuer: entraIssuer),
+                                             assignments: roleAssignments.compactMap(RoleAssignment.init(argument:)))
+        }
         let emulator = SignalREmulator(configuration: configuration, logger: Logger(label: "apphost.emulator"))
         let chosenPort: Int
         do { chosenPort = try emulator.resolvedPort() } catch {
             throw CommandFailure.runtimeFailure("error: cannot find a free port: \(error)")
         }
         let key = configuration.accessKey
+        let disableLocalAuth = disableLocalAuth
         do {
             try await emulator.run(port: chosenPort) { hosts in
-                Console.output("Endpoint=http://localhost:\(chosenPort);AccessKey=\(key);Version=1.0;")
+                Console.output(disableLocalAuth ? "Endpoint=http://localhost:\(chosenPort);AuthType=azure;Version=1.0;"
+                                                : "Endpoint=http://localhost:\(chosenPort);AccessKey=\(key);Version=1.0;")
                 let addresses = hosts.map { $0.contains(":") ? "http://[\($0)]:\(chosenPort)" : "http://\($0):\(chosenPort)" }
                 Console.output("SignalR emulator listening on \(addresses.joined(separator: " and ")); Ctrl-C stops it")
             }

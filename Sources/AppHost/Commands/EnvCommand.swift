@@ -51,7 +51,10 @@ struct EnvCommand: ParsableCommand {
         } else {
             var allocator = SystemPortAllocator()
             do {
-                values = try ResolvedApplication(model: model, allocator: &allocator, keys: AccessKeyStore(stateFolder: file.stateFolder))
+                // The header secret is made for each run: this one shows its form, not a running run's.
+                let identities = IdentityStore(stateFolder: file.stateFolder, projects: model.projectsWithIdentity.map(\.name))
+                values = try ResolvedApplication(model: model, allocator: &allocator, keys: AccessKeyStore(stateFolder: file.stateFolder),
+                                                 identities: identities)
             } catch {
                 throw CommandFailure.runtimeFailure("error: \(error)")
             }

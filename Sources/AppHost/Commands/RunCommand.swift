@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Identity
+import Logging
 import Resources
 import Supervisor
 
@@ -90,13 +92,16 @@ struct RunCommand: AsyncParsableCommand {
         defer { allocator.reservations.forEach { $0.release() } }
         let application: ResolvedApplication
         do {
-            application = try ResolvedApplication(model: model, allocator: &allocator, keys: AccessKeyStore(stateFolder: file.stateFolder))
+            let identities = IdentityStore(stateFolder: file.stateFolder, projects: model.projectsWithIdentity.map(\.name))
+            application = try ResolvedApplication(model: model, allocator: &allocator, keys: AccessKeyStore(stateFolder: file.stateFolder),
+                                                  identities: identities)
         } catch {
             throw CommandFailure.runtimeFailure("error: \(error)")
         }
         var plan = ProcessPlan(file: file, application: application, executable: Self.executablePath,
                                baseEnvironment: ProcessInfo.processInfo.environment)
         plan.selection = selection
+        if application.identityPort != nil { plan.tokenIssuer = TokenIssuer(tenantID: UUID().uuidString.lowercased()) }
         if !noDashboard { plan.introspectionToken = DashboardLaunch.randomToken() }
         let problems = Preflight(plan: plan).problems()
         if !problems.isEmpty {
@@ -142,8 +147,11 @@ struct RunCommand: AsyncParsableCommand {
         let summary = RunSummary(plan: plan, logFolder: shownLogFolder,
                                  stop: detached == nil ? "Ctrl-C stops everything" : "`apphost down` stops everything")
         console.announce("starting \(plan.application.model.name) from \(plan.file.path): \(specifications.map(\.name).joined(separator: ", "))")
-        let companions = RunCompanions(console: console, summary: summary, dashboard: dashboard,
+        var companions = RunCompanions(console: console, summary: summary, dashboard: dashboard,
                                        projectWatch: watch ? ProjectWatch(plan: plan, console: console) : nil, detached: detached)
+        var identityLogger = Logger(label: "apphost.identity")
+        identityLogger.logLevel = .warning  // its start is announced on the console instead
+        companions.tokenService = plan.tokenService(logger: identityLogger)
         let outcome: SupervisionOutcome
         do {
             outcome = try await companions.supervise(supervisor, shutdownRequests: signals.requests)

@@ -1,4 +1,7 @@
+import Access
 import Foundation
+import Identity
+import Logging
 import Resources
 import Supervisor
 
@@ -18,6 +21,9 @@ struct ProcessPlan {
     var introspectionToken: String?
     /// The resources this run starts (`apphost run NAME…`: those and what they need); nil for all.
     var selection: Set<String>?
+    /// The local Microsoft Entra ID whose tokens the emulators accept, when some project has a
+    /// managed identity; nil when none has.
+    var tokenIssuer: TokenIssuer?
 
     /// Whether this run starts `name`.
     func runs(_ name: String) -> Bool {
@@ -47,9 +53,32 @@ struct ProcessPlan {
         }
     }
 
-    /// The strings to mask in every log line: the access keys of this run.
+    /// The strings to mask in every log line: the access keys and identity headers of this run.
     var secrets: [String] {
         Array(application.accessKeys.values) + application.model.signalRResources.compactMap(\.accessKey)
+            + application.identities.values.map(\.header)
+    }
+
+    /// The token service of this run's managed identities; nil when no project has one.
+    func tokenService(logger: Logger) -> ManagedIdentityServer? {
+        guard let tokenIssuer, let port = application.identityPort else { return nil }
+        let identities = application.identities.map { name, values in
+            LocalIdentity(project: name, clientID: values.clientID, objectID: values.objectID, header: values.header)
+        }
+        return ManagedIdentityServer(issuer: tokenIssuer, identities: identities.sorted { $0.project < $1.project }, port: port, logger: logger)
+    }
+
+    /// The emulator's trust in the local Entra ID and the roles of each project that references
+    /// it with an identity; `--disable-local-auth` when its apps must sign in with Entra ID.
+    func entraArguments(for resource: SignalRResource) -> [String] {
+        guard let tokenIssuer else { return [] }
+        var arguments = ["--entra-public-key", tokenIssuer.publicKey, "--entra-issuer", tokenIssuer.issuer]
+        for (project, roles) in application.model.roleHolders(of: resource) {
+            guard let identity = application.identities[project.name] else { continue }
+            arguments += ["--role-assignment", RoleAssignment(principalID: identity.objectID, roles: roles).argument]
+        }
+        if resource.usesLocalEntraID { arguments.append("--disable-local-auth") }
+        return arguments
     }
 
     /// The folder a project runs in.
@@ -72,6 +101,7 @@ struct ProcessPlan {
         if !resource.upstream.isEmpty {
             command += ["--upstream-config", try writeUpstreamSettings(resource)]
         }
+        command += entraArguments(for: resource)
         var environment = baseEnvironment
         environment[Self.accessKeyVariable] = application.accessKeys[resource.name]
         environment[Self.introspectionTokenVariable] = introspectionToken

@@ -1,3 +1,4 @@
+import Identity
 import Supervisor
 
 /// What runs beside the supervisor in one `apphost run`: the summary once everything is up, the
@@ -8,11 +9,40 @@ struct RunCompanions {
     var dashboard: DashboardLaunch?
     var projectWatch: ProjectWatch?
     var detached: DetachedConsole?
+    /// The token endpoint of the projects' managed identities; it listens before anything starts.
+    var tokenService: ManagedIdentityServer?
 
     /// Supervises until the run ends, with every companion alongside: the watches end with
     /// supervision, the dashboard just after, once the streams of its pages and of
     /// `apphost logs --follow` have told them the run is over.
     func supervise(_ supervisor: Supervisor, shutdownRequests: AsyncStream<ShutdownRequest>) async throws -> SupervisionOutcome {
+        guard let tokenService else { return try await withDashboard(supervisor, shutdownRequests: shutdownRequests) }
+        // The token service listens before any project starts (a project may ask for a token
+        // at once) and serves until supervision is over.
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            let (started, starting) = AsyncStream<Result<Void, any Error>>.makeStream()
+            group.addTask {
+                do {
+                    try await tokenService.run { starting.yield(.success(())) }
+                    starting.finish()
+                } catch {
+                    starting.yield(.failure(error))
+                    starting.finish()
+                    throw error
+                }
+            }
+            for await result in started {
+                try result.get()
+                break
+            }
+            console.announce("managed identities: tokens at \(tokenService.endpoint) (IDENTITY_ENDPOINT)")
+            defer { group.cancelAll() }
+            return try await withDashboard(supervisor, shutdownRequests: shutdownRequests)
+        }
+    }
+
+    /// Supervision with the dashboard alongside, which ends just after it.
+    private func withDashboard(_ supervisor: Supervisor, shutdownRequests: AsyncStream<ShutdownRequest>) async throws -> SupervisionOutcome {
         try await withThrowingTaskGroup(of: Void.self) { group in
             if let dashboard { group.addTask { await dashboard.run(console: console, supervisor: supervisor) } }
             let outcome: SupervisionOutcome

@@ -15,10 +15,15 @@ public struct AccessTokenValidator: Sendable {
     /// Short-lived keys handed out by `GET /api/auth/accessKey`, named by a token's `kid`.
     public let temporaryKeys: TemporaryAccessKeys?
 
-    /// A validator for tokens signed with `accessKey`, or with one of `temporaryKeys`.
-    public init(accessKey: String, temporaryKeys: TemporaryAccessKeys? = nil) {
+    /// Whether tokens signed with the access key itself are refused (`disableLocalAuth`).
+    public let localAuthDisabled: Bool
+
+    /// A validator for tokens signed with `accessKey` (unless `localAuthDisabled`), or with one
+    /// of `temporaryKeys`.
+    public init(accessKey: String, temporaryKeys: TemporaryAccessKeys? = nil, localAuthDisabled: Bool = false) {
         keyBytes = Data(accessKey.utf8)
         self.temporaryKeys = temporaryKeys
+        self.localAuthDisabled = localAuthDisabled
     }
 
     /// What a token is allowed to address.
@@ -62,6 +67,12 @@ public struct AccessTokenValidator: Sendable {
                 throw TokenRejection("the token signature does not match temporary key '\(keyID)'")
             }
             return
+        }
+        if localAuthDisabled {
+            if let keyID, keyID.hasPrefix(TemporaryAccessKeys.idPrefix) {
+                throw TokenRejection("the token is signed with temporary key '\(keyID)', which this emulator never gave out (or forgot a day after it expired)")
+            }
+            throw TokenRejection("local authentication is disabled on this resource (authType: azure, as disableLocalAuth in Azure): access-key tokens are refused; sign in with Microsoft Entra ID, or use a client token from :generateToken or signed with a key from /api/auth/accessKey")
         }
         guard HMAC<SHA256>.isValidAuthenticationCode(token.signature, authenticating: signed, using: key) else {
             if let keyID, keyID.hasPrefix(TemporaryAccessKeys.idPrefix) {
@@ -115,8 +126,10 @@ public struct AccessTokenValidator: Sendable {
     }
 
     /// Signs claims as the SDKs do (for tests, benchmarks and the sample tooling).
-    public static func sign(claims: [String: HubValue], accessKey: String) -> String {
-        let header = Base64URL.encode(JSONCodec.encode(.map([HubPair(.string("alg"), .string("HS256")), HubPair(.string("typ"), .string("JWT"))])))
+    public static func sign(claims: [String: HubValue], accessKey: String, keyID: String? = nil) -> String {
+        var headerPairs = [HubPair(.string("alg"), .string("HS256")), HubPair(.string("typ"), .string("JWT"))]
+        if let keyID { headerPairs.append(HubPair(.string("kid"), .string(keyID))) }
+        let header = Base64URL.encode(JSONCodec.encode(.map(headerPairs)))
         let payload = Base64URL.encode(JSONCodec.encode(.map(claims.sorted { $0.key < $1.key }.map { HubPair(.string($0.key), $0.value) })))
         let signature = HMAC<SHA256>.authenticationCode(for: Data((header + "." + payload).utf8), using: SymmetricKey(data: Data(accessKey.utf8)))
         return header + "." + payload + "." + Base64URL.encode(Array(signature))

@@ -25,9 +25,15 @@ public final class TemporaryAccessKeys: Sendable {
     /// How long a key is valid.
     public let lifetime: TimeInterval
 
+    /// The key the emulator signs the client tokens of `:generateToken` with, as the service
+    /// signs them with a key of its own: they stay valid when access keys are disabled.
+    public let serviceKey: Key
+
     /// A store whose keys are valid for `lifetime` seconds (the service's is 90 minutes).
     public init(lifetime: TimeInterval = 90 * 60) {
         self.lifetime = lifetime
+        serviceKey = Key(id: Self.idPrefix + "service-" + Identifier.make(), value: Base64URL.encode(Self.randomBytes(32)), expires: .distantFuture)
+        keys.withLock { $0[serviceKey.id] = serviceKey }
     }
 
     /// Makes a new key, valid from `now`.

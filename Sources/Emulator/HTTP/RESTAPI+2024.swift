@@ -21,7 +21,9 @@ extension RESTAPI {
             "iat": .int(Int64(now)), "nbf": .int(Int64(now)), "exp": .int(Int64(now) + Int64(minutes) * 60),
         ]
         if let user = request.query("userId"), !user.isEmpty { claims["asrs.s.uid"] = .string(user) }
-        let token = AccessTokenValidator.sign(claims: claims, accessKey: service.configuration.accessKey)
+        let serviceKey = service.validator.temporaryKeys?.serviceKey
+        let token = serviceKey.map { AccessTokenValidator.sign(claims: claims, accessKey: $0.value, keyID: $0.id) }
+            ?? AccessTokenValidator.sign(claims: claims, accessKey: service.configuration.accessKey)
         return JSONResponse.make(.map([HubPair(.string("token"), .string(token))]))
     }
 

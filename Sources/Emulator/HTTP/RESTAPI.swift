@@ -1,3 +1,4 @@
+import Access
 import Foundation
 import Hummingbird
 import NIOCore
@@ -43,9 +44,10 @@ struct RESTAPI: Sendable {
         if !isV1, request.query("api-version")?.isEmpty ?? true {
             return ErrorResponse.make(status: 400, "the 'api-version' query parameter is required (2022-06-01 or 2024-12-01)")
         }
-        if !isV1, rest == ["auth", "accessKey"] { return authorized(request) ?? temporaryAccessKey() }
+        let action = Self.dataAction(of: rest, isV1: isV1, method: request.method)
+        if !isV1, rest == ["auth", "accessKey"] { return authorized(request, for: action) ?? temporaryAccessKey() }
         // Who is asking comes before what is asked: a caller without a valid token learns nothing.
-        if let refusal = authorized(request) { return refusal }
+        if let refusal = authorized(request, for: action) { return refusal }
         var hub: String
         do { hub = try HubService.checkHub(rest[1]) } catch { return ErrorResponse.make(error) }
         if !isV1, let application = request.query("application") {
@@ -56,17 +58,53 @@ struct RESTAPI: Sendable {
         return await (isV1 ? v1(route, &request, context: context) : v2022(route, &request, context: context))
     }
 
-    /// nil when the request carries a valid token for its path; else the 401 to answer.
-    func authorized(_ request: Request) -> Response? {
+    /// nil when the request carries a valid token for its path whose caller may do `action`;
+    /// else the 401 or 403 to answer. An Entra ID token needs a role that grants the action; an
+    /// access-key token may do everything, unless local authentication is disabled.
+    func authorized(_ request: Request, for action: SignalRDataAction?) -> Response? {
         guard let token = request.accessToken else {
             return ErrorResponse.make(status: 401, "no access token: send 'Authorization: Bearer <token>'")
+        }
+        if EntraTokenValidator.looksLikeEntraToken(token) {
+            guard let entra = service.configuration.entra else {
+                return ErrorResponse.make(status: 401, "this resource takes access-key tokens only (authType: accessKey), not Microsoft Entra ID tokens")
+            }
+            do {
+                let principal = try entra.validator.validate(token)
+                if let action, let refusal = entra.refusal(of: action, to: principal) {
+                    service.events.publish("refused", [("status", .int(403)), ("path", .string(request.uri.path)),
+                                                       ("principal", .string(principal.objectID)), ("reason", .string(refusal))])
+                    return forbidden(refusal, action: action)
+                }
+                return nil
+            } catch {
+                return refusedToken(request, error.reason)
+            }
         }
         do {
             _ = try service.validator.validate(token, for: .rest(path: request.uri.path))
             return nil
         } catch {
-            return ErrorResponse.make(status: 401, error.reason)
+            return refusedToken(request, error.reason)
         }
+    }
+
+    /// 403 with a JSON body naming the action and the narrowest role that grants it (in every
+    /// API version: a caller needs the action's name to fix its role assignment).
+    private func forbidden(_ message: String, action: SignalRDataAction) -> Response {
+        let body = JSONCodec.encode(.map([
+            HubPair(.string("code"), .string("Forbidden")), HubPair(.string("message"), .string(message)),
+            HubPair(.string("action"), .string(action.rawValue)),
+            HubPair(.string("role"), .string(SignalRRole.narrowest(granting: action).displayName)),
+        ]))
+        return Response(status: .forbidden, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    private func refusedToken(_ request: Request, _ reason: String) -> Response {
+        if service.events.hasSubscribers {
+            service.events.publish("refused", [("status", .int(401)), ("path", .string(request.uri.path)), ("reason", .string(reason))])
+        }
+        return ErrorResponse.make(status: 401, reason)
     }
 
     // MARK: Shared operations

@@ -50,7 +50,8 @@ final class HubService: Sendable {
     init(configuration: EmulatorConfiguration, logger: Logger) {
         self.configuration = configuration
         self.validator = AccessTokenValidator(accessKey: configuration.accessKey,
-                                              temporaryKeys: TemporaryAccessKeys(lifetime: configuration.temporaryKeyLifetime))
+                                              temporaryKeys: TemporaryAccessKeys(lifetime: configuration.temporaryKeyLifetime),
+                                              localAuthDisabled: configuration.localAuthDisabled)
         self.upstream = UpstreamClient(accessKey: configuration.accessKey, timeout: configuration.upstreamTimeout, logger: logger)
         self.logger = logger
     }

@@ -39,6 +39,14 @@ public struct EmulatorConfiguration: Sendable {
     /// How long `connections/{id}/:invoke` waits for the client's result.
     public var clientInvocationTimeout: Duration = .seconds(60)
 
+    /// Microsoft Entra ID tokens of this issuer are accepted, with these role assignments; nil
+    /// accepts none.
+    public var entra: EntraTrust?
+    /// Whether tokens signed with the access key are refused, as `disableLocalAuth` makes Azure
+    /// do (`authType: azure`): REST callers need Entra ID, clients a token from `:generateToken`
+    /// or signed with a temporary key.
+    public var localAuthDisabled = false
+
     /// A configuration with defaults.
     public init(accessKey: String) {
         self.accessKey = accessKey

@@ -1,3 +1,5 @@
+import Access
+
 /// Decoding of `type: project` resources.
 extension ModelDecoder {
     /// The keys of a project.
@@ -135,6 +137,7 @@ extension ModelDecoder {
                                       hint: "write - signalr, or - { resource: signalr, connectionStringEnv: AzureSignalRConnectionString }") else { continue }
             var resource: Located<String>?
             var variable: String?
+            var roles: Located<[SignalRRole]>?
             for pair in pairs {
                 switch pair.key {
                 case "resource":
@@ -143,16 +146,38 @@ extension ModelDecoder {
                     if let name = string(pair.value, key: "connectionStringEnv"), checkVariableName(name, at: pair.value.location) {
                         variable = name
                     }
+                case "roles":
+                    roles = decodeRoles(pair.value).map { Located($0, at: pair.value.location) }
                 default:
-                    unknownKey(pair, allowed: ["resource", "connectionStringEnv"], in: "in a reference")
+                    unknownKey(pair, allowed: ["resource", "connectionStringEnv", "roles"], in: "in a reference")
                 }
             }
             guard let resource else {
                 error("a reference needs 'resource'", at: element.location, hint: "name the resource: - resource: signalr")
                 continue
             }
-            references.append(Reference(resource: resource.value, connectionStringEnv: variable, location: resource.location))
+            var reference = Reference(resource: resource.value, connectionStringEnv: variable, location: resource.location)
+            reference.roles = roles
+            references.append(reference)
         }
         return references
+    }
+
+    /// A list of Azure's built-in SignalR roles, written `SignalRAppServer` or as Azure displays
+    /// them (`SignalR App Server`), in any case.
+    private mutating func decodeRoles(_ node: YAMLNode) -> [SignalRRole]? {
+        guard let names = strings(node, key: "roles") else { return nil }
+        let allowed = SignalRRole.allCases.map(\.rawValue)
+        var roles: [SignalRRole] = []
+        for name in names {
+            let compact = name.value.replacingOccurrences(of: " ", with: "").lowercased()
+            if let role = SignalRRole.allCases.first(where: { $0.rawValue.lowercased() == compact }) {
+                if !roles.contains(role) { roles.append(role) }
+                continue
+            }
+            error("'\(name.value)' is not a SignalR role\(Suggestion.didYouMean(name.value, in: allowed))", at: name.location,
+                  hint: "the roles are \(allowed.map { "'\($0)'" }.joined(separator: ", "))")
+        }
+        return roles
     }
 }

@@ -20,9 +20,26 @@ public protocol ConnectionValues: Sendable {
     func host(of project: ProjectResource) -> String
     /// The port a project's endpoint listens on.
     func port(of project: ProjectResource) -> String
+    /// The managed identity `project` signs in with; nil when it has none.
+    func managedIdentity(of project: ProjectResource) -> ManagedIdentityValues?
+    /// The token endpoint of the managed identities (`IDENTITY_ENDPOINT`); nil when none runs.
+    var identityEndpoint: String? { get }
 }
 
 extension ConnectionValues {
+    public func managedIdentity(of project: ProjectResource) -> ManagedIdentityValues? { nil }
+
+    public var identityEndpoint: String? { nil }
+
+    /// The connection string `project` receives for `resource`: with `azure.msi` on an emulated
+    /// resource, it names the project's own identity, as each app's in Azure names its own.
+    public func connectionString(of resource: SignalRResource, for project: ProjectResource) -> (value: String, secrets: [String]) {
+        if resource.emulator, case .managedIdentity = resource.localAuthentication, let identity = managedIdentity(of: project) {
+            return connectionString(endpoint: uri(of: resource), authentication: .managedIdentity(clientID: identity.clientID), accessKey: nil)
+        }
+        return connectionString(of: resource)
+    }
+
     /// Renders a connection string from its parts, in the order the Azure SDKs print them.
     func connectionString(endpoint: String, authentication: CloudAuthentication, accessKey: String?) -> (value: String, secrets: [String]) {
         switch authentication {

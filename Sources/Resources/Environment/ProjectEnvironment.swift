@@ -20,7 +20,7 @@ extension ConnectionValues {
             switch model.resource(named: reference.resource) {
             case .signalR(let resource)?:
                 let prefix = ResourceName.environmentPrefix(of: resource.name)
-                let connection = connectionString(of: resource)
+                let connection = connectionString(of: resource, for: project)
                 set("\(prefix)_URI", uri(of: resource))
                 set("ConnectionStrings__\(resource.name)", connection.value, secrets: connection.secrets)
                 if let extra = reference.connectionStringEnv {
@@ -34,6 +34,12 @@ extension ConnectionValues {
                 continue
             }
         }
+        if let identity = managedIdentity(of: project), let endpoint = identityEndpoint {
+            // What Azure App Service and Container Apps give an app with a managed identity.
+            set("IDENTITY_ENDPOINT", endpoint)
+            set("IDENTITY_HEADER", identity.header, secrets: [identity.header])
+            if usesUserAssignedIdentity(project) { set("AZURE_CLIENT_ID", identity.clientID) }
+        }
         if project.hasEndpoint {
             set(project.portEnv, port(of: project))
         }
@@ -43,6 +49,16 @@ extension ConnectionValues {
             set(entry.name, rendered.value, secrets: secrets)
         }
         return variables
+    }
+
+    /// Whether `project` references an emulated resource with `authType: azure.msi`, whose SDKs
+    /// pick the identity by `AZURE_CLIENT_ID`.
+    private func usesUserAssignedIdentity(_ project: ProjectResource) -> Bool {
+        project.references.contains { reference in
+            guard case .signalR(let resource)? = model.resource(named: reference.resource), resource.emulator,
+                  case .managedIdentity = resource.localAuthentication else { return false }
+            return true
+        }
     }
 
     /// The names apphost injects into `project` itself (not those of its `env:` or `envFile`).

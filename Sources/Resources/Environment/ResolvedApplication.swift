@@ -22,13 +22,18 @@ public struct ResolvedApplication: ConnectionValues {
     public let ports: [String: Int]
     /// The access key of every emulated SignalR resource.
     public let accessKeys: [String: String]
+    /// The managed identity of every project that signs in with Microsoft Entra ID.
+    public let identities: [String: ManagedIdentityValues]
+    /// The port of the local token service, when some project has an identity.
+    public let identityPort: Int?
 
     /// The host name handed to apps; the emulator and the apps listen on loopback.
     public static let localHost = "localhost"
 
     /// Resolves `model`: fixed ports as written, free ports from `allocator` for the others,
     /// keys from the model or from `keys`.
-    public init(model: ApplicationModel, allocator: inout some PortAllocator, keys: some AccessKeyProvider) throws {
+    public init(model: ApplicationModel, allocator: inout some PortAllocator, keys: some AccessKeyProvider,
+                identities identityProvider: (any IdentityProvider)? = nil) throws {
         self.model = model
         var ports: [String: Int] = [:]
         var accessKeys: [String: String] = [:]
@@ -61,7 +66,30 @@ public struct ResolvedApplication: ConnectionValues {
         }
         self.ports = ports
         self.accessKeys = accessKeys
+        var identities: [String: ManagedIdentityValues] = [:]
+        if let identityProvider {
+            for project in model.projectsWithIdentity { identities[project.name] = try identityProvider.identity(for: project.name) }
+        }
+        self.identities = identities
+        if identities.isEmpty {
+            identityPort = nil
+        } else {
+            var port = try allocator.freePort(for: Self.identityServiceName)
+            var attempts = 1
+            while taken.contains(port), attempts < 100 {
+                port = try allocator.freePort(for: Self.identityServiceName)
+                attempts += 1
+            }
+            identityPort = port
+        }
     }
+
+    /// The name the token service's port is allocated under (not a valid resource name).
+    public static let identityServiceName = "(identity)"
+
+    public func managedIdentity(of project: ProjectResource) -> ManagedIdentityValues? { identities[project.name] }
+
+    public var identityEndpoint: String? { identityPort.map { "http://127.0.0.1:\($0)/msi/token" } }
 
     public func uri(of resource: SignalRResource) -> String {
         guard resource.emulator else { return Self.cloudURI(resource.endpoint ?? "") }
@@ -83,7 +111,7 @@ public struct ResolvedApplication: ConnectionValues {
 
     public func connectionString(of resource: SignalRResource) -> (value: String, secrets: [String]) {
         if resource.emulator {
-            return connectionString(endpoint: uri(of: resource), authentication: .accessKey, accessKey: accessKeys[resource.name])
+            return connectionString(endpoint: uri(of: resource), authentication: resource.localAuthentication, accessKey: accessKeys[resource.name])
         }
         return connectionString(endpoint: uri(of: resource), authentication: resource.effectiveAuthentication,
                                 accessKey: resource.accessKey)

@@ -1,3 +1,5 @@
+import Access
+
 /// An app that `apphost run` starts: any command, in any language.
 public struct ProjectResource: Sendable {
     /// The resource's name.
@@ -58,6 +60,8 @@ public struct Reference: Sendable {
     public var connectionStringEnv: String?
     /// Where the reference is written.
     public var location: SourceLocation
+    /// The roles the project holds on a SignalR resource, as written (nil: the defaults).
+    public var roles: Located<[SignalRRole]>?
 
     /// Creates a reference.
     public init(resource: String, connectionStringEnv: String? = nil, location: SourceLocation) {

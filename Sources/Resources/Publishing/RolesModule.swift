@@ -1,3 +1,5 @@
+import Access
+
 /// `<name>-roles/<name>-roles.bicep`: the role assignments that let a principal use a SignalR
 /// resource without keys.
 struct RolesModule {
@@ -13,7 +15,7 @@ struct RolesModule {
 
     var contents: String {
         let symbol = BicepSyntax.identifier(resource.name)
-        let roles = SignalRRole.roles(for: resource.mode)
+        let roles = SignalRRole.defaults(serverless: resource.mode == .serverless)
         var text = BicepSyntax.header("roles on the Azure SignalR Service '\(resource.name)'.", model: plan.model)
         text += """
 
@@ -36,7 +38,7 @@ struct RolesModule {
             text += """
 
                 // \(role.displayName): \(role.purpose).
-                resource \(symbol)_\(role.symbolSuffix) 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+                resource \(symbol)_\(role.rawValue) 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
                   name: guid(\(symbol).id, principalId, \(definition))
                   properties: {
                     principalId: principalId

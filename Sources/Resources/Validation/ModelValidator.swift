@@ -130,6 +130,10 @@ struct ModelValidator {
                 if reference.connectionStringEnv != nil {
                     error("'connectionStringEnv' applies to SignalR resources; '\(other.name)' is a project", at: reference.location)
                 }
+                if let roles = reference.roles {
+                    error("'roles' are roles on a SignalR resource; '\(other.name)' is a project", at: roles.location,
+                          hint: "remove 'roles' from this reference")
+                }
             case .signalR:
                 break
             }

@@ -1,0 +1,67 @@
+import Access
+
+/// The managed identity a project signs in with under `apphost run`, when it references an
+/// emulated SignalR resource with `authType: azure` or `azure.msi`.
+public struct ManagedIdentityValues: Sendable, Equatable {
+    /// The application (client) id.
+    public var clientID: String
+    /// The object (principal) id.
+    public var objectID: String
+    /// The secret `X-IDENTITY-HEADER` of this run.
+    public var header: String
+
+    /// An identity with these ids and header.
+    public init(clientID: String, objectID: String, header: String) {
+        self.clientID = clientID
+        self.objectID = objectID
+        self.header = header
+    }
+}
+
+/// Supplies each project's managed identity: ids kept between runs, a header made for the run.
+/// The command line keeps them in `.apphost/`; tests inject fixed ones.
+public protocol IdentityProvider {
+    /// The identity of `project`, the same ids on every call.
+    func identity(for project: String) throws -> ManagedIdentityValues
+}
+
+extension SignalRResource {
+    /// How apps authenticate under `apphost run`: to an emulator, with the `authType` written
+    /// (default: an access key); to a cloud resource, as they will in Azure.
+    public var localAuthentication: CloudAuthentication {
+        emulator ? (authType ?? .accessKey) : effectiveAuthentication
+    }
+
+    /// Whether apps sign in to the emulator with Microsoft Entra ID (a local managed identity).
+    public var usesLocalEntraID: Bool {
+        emulator && localAuthentication != .accessKey
+    }
+}
+
+extension Reference {
+    /// The roles the referencing project holds on `resource`: those written, else the defaults
+    /// of its mode.
+    public func effectiveRoles(on resource: SignalRResource) -> [SignalRRole] {
+        roles?.value ?? SignalRRole.defaults(serverless: resource.mode == .serverless)
+    }
+}
+
+extension ApplicationModel {
+    /// The projects that need a local managed identity: those referencing an emulated SignalR
+    /// resource that uses Entra ID.
+    public var projectsWithIdentity: [ProjectResource] {
+        projects.filter { project in
+            project.references.contains { reference in
+                if case .signalR(let resource)? = resource(named: reference.resource) { return resource.usesLocalEntraID }
+                return false
+            }
+        }
+    }
+
+    /// Each project referencing `resource`, with the roles it holds on it.
+    public func roleHolders(of resource: SignalRResource) -> [(project: ProjectResource, roles: [SignalRRole])] {
+        projects.compactMap { project in
+            project.references.first { $0.resource == resource.name }.map { (project, $0.effectiveRoles(on: resource)) }
+        }
+    }
+}
