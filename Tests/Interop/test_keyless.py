@@ -220,3 +220,32 @@ def test_the_token_service_refuses_a_missing_or_wrong_header_and_an_unknown_clie
     status, body = call("GET", f"{identity_endpoint}?{query}", headers={"X-IDENTITY-HEADER": header})
     answer = json.loads(body)
     assert status == 200 and answer["token_type"] == "Bearer" and int(answer["expires_on"]) > time.time()
+
+
+def test_the_dashboard_shows_identities_and_roles_and_its_feed_shows_a_refused_call(keyless):
+    _, _, run, endpoint, _, reader = keyless
+    link = run.wait_for_line(lambda line: "dashboard at " in line, seen=True).split("dashboard at ", 1)[1]
+    base, token = link.split("/?t=", 1)
+    headers = {"Authorization": f"Bearer {token}"}
+    with urllib.request.urlopen(urllib.request.Request(f"{base}/api/resources", headers=headers), timeout=10) as response:
+        resources = {resource["name"]: resource for resource in json.loads(response.read())}
+    client_id, object_id = resources["reader"]["identity"][0].removeprefix("client id ").split(", object id ")
+    claims = jwt.decode(reader["managed"], options={"verify_signature": False})
+    assert (client_id, object_id) == (claims["appid"], claims["oid"])
+    assert resources["owner"]["identity"][1] == "SignalR App Server, SignalR REST API Owner on signalr"
+    assert resources["reader"]["identity"][1] == "SignalR REST API Reader on signalr"
+    assert "identity" not in resources["signalr"] or resources["signalr"]["identity"] is None
+    # The emulator's event feed, as the dashboard's SignalR view reads it, names a refused call.
+    feed = urllib.request.urlopen(urllib.request.Request(f"{base}/api/signalr/signalr/events", headers=headers), timeout=10)
+    try:
+        status, _ = call("POST", f"{endpoint}/api/hubs/chat/:send?{API}", reader["managed"], {"target": "t", "arguments": []})
+        assert status == 403
+        while True:
+            line = feed.readline().decode()
+            assert line, "the feed ended before the refusal"
+            if line.startswith("data:") and '"refused"' in line:
+                event = json.loads(line[5:])
+                assert event["httpStatus"] == 403 and "hub/send/action" in event["reason"]
+                break
+    finally:
+        feed.close()

@@ -67,9 +67,10 @@ struct AccessKeyStore: AccessKeyProvider {
     }
 }
 
-/// A key file that could not be created.
+/// A key or identity file that could not be created.
 struct KeyStoreError: Error, CustomStringConvertible {
     var path: String
     var reason: String
-    var description: String { "cannot store an access key in \(path): \(reason)" }
+    var what = "an access key"
+    var description: String { "cannot store \(what) in \(path): \(reason)" }
 }

@@ -29,19 +29,20 @@ struct IdentityStore: IdentityProvider {
         }
         try AccessKeyStore.prepareStateFolder(stateFolder)
         if mkdir(folder.path, 0o700) != 0 && errno != EEXIST {
-            throw KeyStoreError(path: folder.path, reason: String(cString: strerror(errno)))
+            throw KeyStoreError(path: folder.path, reason: String(cString: strerror(errno)), what: "a managed identity")
         }
         let made = ManagedIdentityValues(clientID: UUID().uuidString.lowercased(), objectID: UUID().uuidString.lowercased(), header: header)
         do {
             try PrivateFile.write(Data("\(made.clientID) \(made.objectID)\n".utf8), to: file.path)
         } catch {
-            throw KeyStoreError(path: file.path, reason: error.reason)
+            throw KeyStoreError(path: file.path, reason: error.reason, what: "a managed identity")
         }
         return made
     }
 
     /// 32 random bytes in hex.
     private static func newHeader() -> String {
-        AccessKeyStore.randomBytes(32).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        let digits = Array("0123456789abcdef")
+        return String(AccessKeyStore.randomBytes(32).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
     }
 }

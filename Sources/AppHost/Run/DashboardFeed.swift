@@ -1,3 +1,4 @@
+import Access
 import Dashboard
 import Foundation
 import Resources
@@ -29,16 +30,29 @@ struct DashboardFeed: Sendable {
                     : DashboardResource(name: signalR.name, kind: .signalRCloud, summary: "SignalR in Azure (\(mode))",
                                         url: application.uri(of: signalR), environment: given, state: "Azure")
             case .project(let project):
-                return DashboardResource(
+                var resource = DashboardResource(
                     name: project.name, kind: .project, summary: "project",
                     url: project.hasEndpoint ? application.url(of: project) : nil,
                     // An access key written into the command line is masked as in the logs.
                     command: EnvironmentVariable(name: "", value: project.command.map { application.render($0).value }.joined(separator: " "),
                                                  secrets: plan.secrets).maskedValue,
                     environment: application.environment(for: project).map { .init(name: $0.name, value: $0.maskedValue) })
+                resource.identity = Self.identityLines(of: project, in: application)
+                return resource
             }
         }
         state = DashboardState(applicationName: application.model.name, resources: resources)
+    }
+
+    /// A project's managed identity and its roles on each SignalR resource it references.
+    static func identityLines(of project: ProjectResource, in application: ResolvedApplication) -> [String]? {
+        guard let identity = application.managedIdentity(of: project) else { return nil }
+        var lines = ["client id \(identity.clientID), object id \(identity.objectID)"]
+        for reference in project.references {
+            guard case .signalR(let resource)? = application.model.resource(named: reference.resource) else { continue }
+            lines.append(reference.effectiveRoles(on: resource).map(\.displayName).joined(separator: ", ") + " on \(resource.name)")
+        }
+        return lines
     }
 
     /// Applies one supervisor event.

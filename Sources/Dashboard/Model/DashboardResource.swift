@@ -50,6 +50,9 @@ public struct DashboardResource: Sendable, Codable, Equatable {
     public var startedAt: Date?
     /// How many times it has been started.
     public var starts: Int
+    /// The managed identity a project signs in with and the SignalR roles it holds, one line
+    /// each ("client id …, object id …", "SignalR App Server on signalr"); nil for none.
+    public var identity: [String]?
 
     /// A resource that has not started yet.
     public init(name: String, kind: Kind, summary: String, url: String? = nil, command: String? = nil,

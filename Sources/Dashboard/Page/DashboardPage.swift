@@ -61,6 +61,7 @@ enum DashboardPage {
           .counters b { font-size: 1.3rem; display: block; }
           #feed { font: 12.5px/1.5 ui-monospace, monospace; max-height: 20rem; overflow: auto; padding: 0; list-style: none; }
           #feed li { border-bottom: 1px solid var(--line); padding: .2rem 0; }
+          #feed li.refused { color: var(--bad, #c62828); }
           .empty { color: var(--muted); }
           [hidden] { display: none !important; }
         </style>
@@ -89,6 +90,7 @@ enum DashboardPage {
             <pre id="logs" data-tab-panel="logs"></pre>
             <div data-tab-panel="environment" hidden>
               <p id="command"></p>
+              <p id="identity"></p>
               <table id="environment"><thead><tr><th>Variable</th><th>Value</th></tr></thead><tbody></tbody></table>
             </div>
             <div data-tab-panel="signalr" hidden>

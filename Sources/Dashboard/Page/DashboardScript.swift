@@ -102,6 +102,7 @@ enum DashboardScript {
       $("#log-filter").hidden = view.tab !== "logs";
       $("#command").textContent = resource.command ? "command: " + resource.command
         : "What a project that references " + resource.name + " receives:";
+      $("#identity").textContent = (resource.identity ?? []).length ? "managed identity: " + resource.identity.join(" · ") : "";
       const environment = $("#environment tbody");
       environment.replaceChildren();
       for (const variable of resource.environment) {
@@ -261,6 +262,7 @@ enum DashboardScript {
       if (entry.recipients !== undefined) parts.push(`→ ${entry.recipients}`);
       if (entry.status !== undefined) parts.push(`${entry.url} ${entry.status} in ${Math.round(entry.durationMs)} ms`);
       if (entry.error) parts.push(entry.error);
+      if (entry.reason) parts.push(`${entry.path} ${entry.httpStatus}${entry.principal ? " for " + entry.principal : ""}: ${entry.reason}`);
       const item = element("li", parts.filter((part) => part !== undefined && part !== null && part !== "").join("  "), entry.type);
       const feed = $("#feed");
       feed.prepend(item);

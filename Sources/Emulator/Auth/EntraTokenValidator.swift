@@ -28,7 +28,9 @@ public struct EntraTokenValidator: Sendable {
     /// Whether `token` claims to be an Entra token (ES256 or RS256) rather than an access-key
     /// token (HS256), so a caller knows which check to run and which refusal to give.
     public static func looksLikeEntraToken(_ token: String) -> Bool {
-        guard let parts = try? JWTParts(token), let algorithm = parts.header["alg"]?.string else { return false }
+        // The header alone: the payload is decoded once, by the validator that applies.
+        guard let headerText = token.split(separator: ".", maxSplits: 1).first, let header = Base64URL.decode(headerText),
+              let algorithm = (try? JSONCodec.decode(header))?["alg"]?.string else { return false }
         return algorithm.hasPrefix("ES") || algorithm.hasPrefix("RS") || algorithm.hasPrefix("PS")
     }
 

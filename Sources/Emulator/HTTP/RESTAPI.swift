@@ -72,7 +72,7 @@ struct RESTAPI: Sendable {
             do {
                 let principal = try entra.validator.validate(token)
                 if let action, let refusal = entra.refusal(of: action, to: principal) {
-                    service.events.publish("refused", [("status", .int(403)), ("path", .string(request.uri.path)),
+                    service.events.publish("refused", [("httpStatus", .int(403)), ("path", .string(request.uri.path)),
                                                        ("principal", .string(principal.objectID)), ("reason", .string(refusal))])
                     return forbidden(refusal, action: action)
                 }
@@ -102,7 +102,7 @@ struct RESTAPI: Sendable {
 
     private func refusedToken(_ request: Request, _ reason: String) -> Response {
         if service.events.hasSubscribers {
-            service.events.publish("refused", [("status", .int(401)), ("path", .string(request.uri.path)), ("reason", .string(reason))])
+            service.events.publish("refused", [("httpStatus", .int(401)), ("path", .string(request.uri.path)), ("reason", .string(reason))])
         }
         return ErrorResponse.make(status: 401, reason)
     }
