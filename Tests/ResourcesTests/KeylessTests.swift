@@ -72,4 +72,13 @@ struct KeylessTests {
         #expect(problem.message.contains("did you mean 'SignalRRestApiOwner'"))
         #expect(problem.position == "11:17")
     }
+
+    @Test("Publish grants the deploying principal every role the references hold, from the same list of roles")
+    func publishedRoles() throws {
+        let model = try validModel(Self.model(authType: "azure", roles: "\n        roles: [SignalRRestApiReader]"))
+        let roles = try #require(BicepPublisher(model: model).files().first { $0.path == "signalr-roles/signalr-roles.bicep" })
+        #expect(roles.contents.contains("'\(SignalRRole.restAPIReader.definitionID)'"))
+        #expect(!roles.contents.contains(SignalRRole.restAPIOwner.definitionID))
+        #expect(roles.contents.contains("// SignalR REST API Reader: ask the REST API whether connections, users and groups exist."))
+    }
 }

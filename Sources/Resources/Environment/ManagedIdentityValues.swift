@@ -58,6 +58,14 @@ extension ApplicationModel {
         }
     }
 
+    /// The roles `apphost publish` grants on `resource` to the deploying principal, who runs the
+    /// apps against it: every role a reference to it holds, else the defaults of its mode.
+    public func publishedRoles(of resource: SignalRResource) -> [SignalRRole] {
+        let held = Set(roleHolders(of: resource).flatMap(\.roles))
+        guard !held.isEmpty else { return SignalRRole.defaults(serverless: resource.mode == .serverless) }
+        return SignalRRole.allCases.filter(held.contains)
+    }
+
     /// Each project referencing `resource`, with the roles it holds on it.
     public func roleHolders(of resource: SignalRResource) -> [(project: ProjectResource, roles: [SignalRRole])] {
         projects.compactMap { project in

@@ -15,7 +15,7 @@ struct RolesModule {
 
     var contents: String {
         let symbol = BicepSyntax.identifier(resource.name)
-        let roles = SignalRRole.defaults(serverless: resource.mode == .serverless)
+        let roles = plan.model.publishedRoles(of: resource)
         var text = BicepSyntax.header("roles on the Azure SignalR Service '\(resource.name)'.", model: plan.model)
         text += """
 
