@@ -249,3 +249,63 @@ def test_the_dashboard_shows_identities_and_roles_and_its_feed_shows_a_refused_c
                 break
     finally:
         feed.close()
+
+
+# An upstream app that keeps the Authorization header of each call it receives.
+RECORDER = textwrap.dedent("""
+    import json, os, sys
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args): pass
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with open("calls.jsonl", "a") as out:
+                out.write(json.dumps({"path": self.path, "authorization": self.headers.get("Authorization")}) + "\\n")
+            self.send_response(200)
+            self.end_headers()
+    print("recording", flush=True)
+    ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+""")
+
+
+def test_an_upstream_with_managed_identity_auth_gets_a_bearer_token_of_the_emulators_own_identity(tmp_path):
+    folder = tmp_path / "app"
+    folder.mkdir()
+    (folder / "recorder.py").write_text(RECORDER)
+    (folder / "apphost.yaml").write_text(textwrap.dedent(f"""
+        name: upstream-auth
+        resources:
+          signalr:
+            type: signalr
+            mode: Serverless
+            upstream:
+              - urlTemplate: "{{api.url}}/upstream/{{category}}/{{event}}"
+                auth: {{ type: ManagedIdentity, resource: "api://chat-api" }}
+          api:
+            type: project
+            command: {sys.executable} recorder.py
+            port: 0
+            waitFor: [signalr]
+        """))
+    run = AppHostRun(folder)
+    try:
+        run.wait_for_line(lambda line: "recording" in line, timeout=60)
+        endpoint = run.wait_for_line(lambda line: "signalr | Endpoint=" in line, seen=True).split("Endpoint=", 1)[1].split(";", 1)[0]
+        key = (folder / ".apphost" / "keys" / "signalr.key").read_text().strip()
+        audience = f"{endpoint}/client/?hub=chat"
+        token = jwt.encode({"aud": audience, "exp": int(time.time()) + 300}, key, algorithm="HS256")
+        client = SignalRCoreClient(audience, options={"access_token_factory": lambda: token}).start()
+        client.hub.stop()
+        calls = folder / "calls.jsonl"
+        assert wait_until(lambda: calls.exists() and "/connected" in calls.read_text(), timeout=10)
+        call = next(json.loads(line) for line in calls.read_text().splitlines() if "/connected" in line)
+        scheme, bearer = call["authorization"].split(" ", 1)
+        claims = jwt.decode(bearer, options={"verify_signature": False})
+        client_id, object_id = (folder / ".apphost" / "identities" / "signalr").read_text().split()
+        assert scheme == "Bearer" and jwt.get_unverified_header(bearer)["alg"] == "ES256"
+        assert claims["aud"] == "api://chat-api"
+        assert (claims["oid"], claims["appid"]) == (object_id, client_id)
+        run.signal(signal.SIGINT)
+        run.wait_for_clean_exit()
+    finally:
+        run.kill()

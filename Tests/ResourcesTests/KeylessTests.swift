@@ -81,4 +81,33 @@ struct KeylessTests {
         #expect(!roles.contents.contains(SignalRRole.restAPIOwner.definitionID))
         #expect(roles.contents.contains("// SignalR REST API Reader: ask the REST API whether connections, users and groups exist."))
     }
+
+    static let upstreamModel = """
+        resources:
+          signalr:
+            type: signalr
+            mode: Serverless
+            upstream:
+              - urlTemplate: "http://localhost:9/upstream/{event}"
+                auth: AUTH
+        """
+
+    @Test("An upstream's managed-identity auth is read, gives the emulator an identity, and adds its resource to the tokens issued")
+    func upstreamManagedIdentity() throws {
+        let model = try validModel(Self.upstreamModel.replacingOccurrences(of: "AUTH", with: "{ type: ManagedIdentity, resource: api://chat }"))
+        #expect(model.signalRResources[0].upstream[0].auth == .managedIdentity(resource: "api://chat"))
+        #expect(model.namesWithIdentity == ["signalr"])
+        #expect(model.tokenResources == ["https://signalr.azure.com", "api://chat"])
+    }
+
+    @Test("An upstream's auth without a resource, or of an unknown type, is a located error", arguments: [
+        ("{ type: ManagedIdentity }", "needs 'resource'"),
+        ("{ type: Managedidentty, resource: x }", "did you mean 'ManagedIdentity'"),
+        ("{ resource: x }", "needs 'type'"),
+    ])
+    func badUpstreamAuth(auth: String, message: String) throws {
+        let problem = try #require(singleError(Self.upstreamModel.replacingOccurrences(of: "AUTH", with: auth)))
+        #expect(problem.message.contains(message), "\(problem.message)")
+        #expect(problem.position.hasPrefix("7:"))
+    }
 }

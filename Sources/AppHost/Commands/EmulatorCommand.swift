@@ -118,6 +118,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.reconnectBufferLimit = reconnectBufferLimit
         configuration.clientInvocationTimeout = .milliseconds(Int64(clientInvocationTimeout * 1000))
         configuration.localAuthDisabled = disableLocalAuth
+        configuration.managedIdentity = Self.managedIdentityFromEnvironment
         if let entraPublicKey, let entraIssuer {
             configuration.entra = EntraTrust(validator: try EntraTokenValidator(publicKey: entraPublicKey, issuer: entraIssuer),
                                              assignments: roleAssignments.compactMap(RoleAssignment.init(argument:)))
@@ -147,6 +148,14 @@ struct EmulatorCommand: AsyncParsableCommand {
         }
     }
 
+    /// The emulator's own managed identity, from the variables Azure gives an app with one
+    /// (`apphost run` gives them to an emulator whose upstreams use `auth: ManagedIdentity`).
+    private static var managedIdentityFromEnvironment: ManagedIdentityEndpoint? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment["IDENTITY_ENDPOINT"], !url.isEmpty, let header = environment["IDENTITY_HEADER"], !header.isEmpty else { return nil }
+        return ManagedIdentityEndpoint(url: url, header: header)
+    }
+
     /// The introspection token `apphost run` hands over in the environment, for its dashboard.
     private static var introspectionTokenFromEnvironment: String? {
         ProcessInfo.processInfo.environment[ProcessPlan.introspectionTokenVariable].flatMap { $0.isEmpty ? nil : $0 }
@@ -165,15 +174,23 @@ struct EmulatorCommand: AsyncParsableCommand {
         let object = try? JSONSerialization.jsonObject(with: data)
         let list = (object as? [[String: Any]]) ?? ((object as? [String: Any])?["upstream"] as? [[String: Any]])
         guard let list else {
-            throw .userError("error: \(upstreamConfig): expected a JSON list of {\"urlTemplate\": …, \"hubPattern\": …, \"eventPattern\": …, \"categoryPattern\": …}")
+            throw .userError("error: \(upstreamConfig): expected a JSON list of {\"urlTemplate\": …, \"hubPattern\": …, \"eventPattern\": …, \"categoryPattern\": …, \"auth\": {\"type\": \"ManagedIdentity\", \"resource\": …}}")
         }
         var rules: [UpstreamRule] = []
         for (index, entry) in list.enumerated() {
             guard let url = entry["urlTemplate"] as? String, url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw .userError("error: \(upstreamConfig): entry \(index + 1) needs an http(s) 'urlTemplate'")
             }
+            var resource: String?
+            if let auth = entry["auth"] as? [String: Any], (auth["type"] as? String)?.lowercased() == "managedidentity" {
+                guard let named = auth["resource"] as? String, !named.isEmpty else {
+                    throw .userError("error: \(upstreamConfig): entry \(index + 1) has auth type ManagedIdentity without a 'resource'")
+                }
+                resource = named
+            }
             rules.append(UpstreamRule(urlTemplate: url, hubPattern: entry["hubPattern"] as? String ?? "*",
-                                      eventPattern: entry["eventPattern"] as? String ?? "*", categoryPattern: entry["categoryPattern"] as? String ?? "*"))
+                                      eventPattern: entry["eventPattern"] as? String ?? "*", categoryPattern: entry["categoryPattern"] as? String ?? "*",
+                                      tokenResource: resource))
         }
         return rules
     }

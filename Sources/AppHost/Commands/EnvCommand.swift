@@ -52,7 +52,7 @@ struct EnvCommand: ParsableCommand {
             var allocator = SystemPortAllocator()
             do {
                 // The header secret is made for each run: this one shows its form, not a running run's.
-                let identities = IdentityStore(stateFolder: file.stateFolder, projects: model.projectsWithIdentity.map(\.name))
+                let identities = IdentityStore(stateFolder: file.stateFolder, projects: model.namesWithIdentity)
                 values = try ResolvedApplication(model: model, allocator: &allocator, keys: AccessKeyStore(stateFolder: file.stateFolder),
                                                  identities: identities)
             } catch {

@@ -92,7 +92,7 @@ struct RunCommand: AsyncParsableCommand {
         defer { allocator.reservations.forEach { $0.release() } }
         let application: ResolvedApplication
         do {
-            let identities = IdentityStore(stateFolder: file.stateFolder, projects: model.projectsWithIdentity.map(\.name))
+            let identities = IdentityStore(stateFolder: file.stateFolder, projects: model.namesWithIdentity)
             application = try ResolvedApplication(model: model, allocator: &allocator, keys: AccessKeyStore(stateFolder: file.stateFolder),
                                                   identities: identities)
         } catch {

@@ -65,7 +65,8 @@ struct ProcessPlan {
         let identities = application.identities.map { name, values in
             LocalIdentity(project: name, clientID: values.clientID, objectID: values.objectID, header: values.header)
         }
-        return ManagedIdentityServer(issuer: tokenIssuer, identities: identities.sorted { $0.project < $1.project }, port: port, logger: logger)
+        return ManagedIdentityServer(issuer: tokenIssuer, identities: identities.sorted { $0.project < $1.project },
+                                     resources: application.model.tokenResources, port: port, logger: logger)
     }
 
     /// The emulator's trust in the local Entra ID and the roles of each project that references
@@ -104,6 +105,11 @@ struct ProcessPlan {
         command += entraArguments(for: resource)
         var environment = baseEnvironment
         environment[Self.accessKeyVariable] = application.accessKeys[resource.name]
+        if let identity = application.identities[resource.name], let endpoint = application.identityEndpoint {
+            // The service's own identity, for upstreams with auth: ManagedIdentity.
+            environment["IDENTITY_ENDPOINT"] = endpoint
+            environment["IDENTITY_HEADER"] = identity.header
+        }
         environment[Self.introspectionTokenVariable] = introspectionToken
         return ProcessSpecification(name: resource.name, command: command, environment: environment,
                                     workingDirectory: file.folder.path, restart: .onFailure,
@@ -144,8 +150,10 @@ struct ProcessPlan {
         let folder = file.stateFolder.appendingPathComponent("run", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let entries = resource.upstream.map { template in
-            ["urlTemplate": application.render(template.urlTemplate).value, "hubPattern": template.hubPattern,
-             "eventPattern": template.eventPattern, "categoryPattern": template.categoryPattern]
+            var entry: [String: Any] = ["urlTemplate": application.render(template.urlTemplate).value, "hubPattern": template.hubPattern,
+                                        "eventPattern": template.eventPattern, "categoryPattern": template.categoryPattern]
+            if let resource = template.auth.resource { entry["auth"] = ["type": "ManagedIdentity", "resource": resource] }
+            return entry
         }
         let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])
         let path = folder.appendingPathComponent("\(resource.name).upstream.json").path

@@ -67,7 +67,8 @@ extension HubService {
                               body: [UInt8], contentType: String) async -> UpstreamClient.Outcome {
         let url = rule.url(hub: connection.hub, category: category, event: event)
         let start = ContinuousClock.now
-        let outcome = await upstream.post(url: url, connection: connection, category: category, event: event, body: body, contentType: contentType)
+        let outcome = await upstream.post(url: url, connection: connection, category: category, event: event, body: body, contentType: contentType,
+                                          tokenResource: rule.tokenResource)
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var fields: [(String, HubValue)] = [("url", .string(url)), ("event", .string(event)), ("category", .string(category.rawValue)),

@@ -52,7 +52,8 @@ final class HubService: Sendable {
         self.validator = AccessTokenValidator(accessKey: configuration.accessKey,
                                               temporaryKeys: TemporaryAccessKeys(lifetime: configuration.temporaryKeyLifetime),
                                               localAuthDisabled: configuration.localAuthDisabled)
-        self.upstream = UpstreamClient(accessKey: configuration.accessKey, timeout: configuration.upstreamTimeout, logger: logger)
+        self.upstream = UpstreamClient(accessKey: configuration.accessKey, timeout: configuration.upstreamTimeout,
+                                       identity: configuration.managedIdentity, logger: logger)
         self.logger = logger
     }
 

@@ -47,6 +47,10 @@ public struct EmulatorConfiguration: Sendable {
     /// or signed with a temporary key.
     public var localAuthDisabled = false
 
+    /// The emulator's own managed identity, for upstreams with `auth: ManagedIdentity`; nil
+    /// when it has none.
+    public var managedIdentity: ManagedIdentityEndpoint?
+
     /// A configuration with defaults.
     public init(accessKey: String) {
         self.accessKey = accessKey

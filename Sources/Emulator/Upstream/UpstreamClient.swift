@@ -19,15 +19,19 @@ final class UpstreamClient: Sendable {
     private let accessKey: String
     private let timeout: Duration
     private let logger: Logger
+    /// Tokens of the emulator's own managed identity, for upstreams with `auth: ManagedIdentity`.
+    private let tokens: ManagedIdentityTokens?
 
-    init(accessKey: String, timeout: Duration, logger: Logger) {
+    init(accessKey: String, timeout: Duration, identity: ManagedIdentityEndpoint?, logger: Logger) {
         // Upstreams are local apps: a refused connection is an answer (the app is down), so it
         // fails at once instead of being retried until the request times out.
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         configuration.timeout.connect = .seconds(2)
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.http = http
+        self.tokens = identity.map { ManagedIdentityTokens(endpoint: $0, http: http) }
         self.accessKey = accessKey
         self.timeout = timeout
         self.logger = logger
@@ -52,7 +56,7 @@ final class UpstreamClient: Sendable {
 
     /// Posts one event for `connection`.
     func post(url: String, connection: ClientConnection, category: UpstreamRule.Category, event: String,
-              body: [UInt8], contentType: String) async -> Outcome {
+              body: [UInt8], contentType: String, tokenResource: String? = nil) async -> Outcome {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: contentType)
@@ -66,6 +70,15 @@ final class UpstreamClient: Sendable {
         if !connection.clientQuery.isEmpty { request.headers.add(name: "X-ASRS-Client-Query", value: connection.clientQuery) }
         request.headers.add(name: "X-ASRS-Signature", value: Self.signature(connectionID: connection.id, accessKey: accessKey))
         request.body = .bytes(ByteBuffer(bytes: body))
+        if let tokenResource {
+            guard let tokens else {
+                return .failed("the upstream's auth is ManagedIdentity, but this emulator has no managed identity (IDENTITY_ENDPOINT and IDENTITY_HEADER; apphost run gives it one)")
+            }
+            switch await tokens.token(for: tokenResource) {
+            case .success(let token): request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            case .failure(let failure): return .failed("no managed-identity token for the upstream's resource '\(tokenResource)': \(failure.reason)")
+            }
+        }
         do {
             let response = try await http.execute(request, timeout: TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
             let collected = try await response.body.collect(upTo: 4 << 20)

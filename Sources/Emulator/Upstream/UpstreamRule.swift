@@ -8,12 +8,17 @@ public struct UpstreamRule: Sendable, Equatable {
     public var hubPattern: String
     public var eventPattern: String
     public var categoryPattern: String
+    /// For `auth: ManagedIdentity`: the resource (audience) of the bearer token sent with each
+    /// call, obtained with the emulator's own managed identity; nil sends none.
+    public var tokenResource: String?
 
-    public init(urlTemplate: String, hubPattern: String = "*", eventPattern: String = "*", categoryPattern: String = "*") {
+    public init(urlTemplate: String, hubPattern: String = "*", eventPattern: String = "*", categoryPattern: String = "*",
+                tokenResource: String? = nil) {
         self.urlTemplate = urlTemplate
         self.hubPattern = hubPattern
         self.eventPattern = eventPattern
         self.categoryPattern = categoryPattern
+        self.tokenResource = tokenResource
     }
 
     /// The event categories.

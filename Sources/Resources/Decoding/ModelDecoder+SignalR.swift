@@ -4,7 +4,7 @@ extension ModelDecoder {
     static let signalRKeys = ["type", "mode", "emulator", "endpoint", "port", "accessKey", "authType", "clientId",
                               "sku", "capacity", "cors", "upstream", "shutdownTimeout"]
     /// The keys of an upstream template.
-    static let upstreamKeys = ["urlTemplate", "hubPattern", "eventPattern", "categoryPattern"]
+    static let upstreamKeys = ["urlTemplate", "hubPattern", "eventPattern", "categoryPattern", "auth"]
 
     mutating func decodeSignalR(name: String, at location: SourceLocation, fields: [YAMLPair]) -> SignalRResource? {
         var resource = SignalRResource(name: name, location: location)
@@ -110,12 +110,44 @@ extension ModelDecoder {
                 case "hubPattern": upstream.hubPattern = pattern(pair.value, key: pair.key) ?? "*"
                 case "eventPattern": upstream.eventPattern = pattern(pair.value, key: pair.key) ?? "*"
                 case "categoryPattern": upstream.categoryPattern = pattern(pair.value, key: pair.key) ?? "*"
+                case "auth": upstream.auth = decodeUpstreamAuth(pair.value) ?? .none
                 default: unknownKey(pair, allowed: Self.upstreamKeys, in: "in an upstream template")
                 }
             }
             templates.append(upstream)
         }
         return templates
+    }
+
+    /// `auth: { type: ManagedIdentity, resource: api://chat }` or `auth: { type: None }`.
+    private mutating func decodeUpstreamAuth(_ node: YAMLNode) -> UpstreamAuthentication? {
+        guard let pairs = mapping(node, what: "'auth'", hint: "write auth: { type: ManagedIdentity, resource: \"api://my-app\" }") else { return nil }
+        var type: String?
+        var resource: Located<String>?
+        for pair in pairs {
+            switch pair.key {
+            case "type": type = choice(pair.value, key: "auth.type", allowed: UpstreamAuthentication.typeNames)
+            case "resource": resource = string(pair.value, key: "auth.resource").map { Located($0, at: pair.value.location) }
+            default: unknownKey(pair, allowed: ["type", "resource"], in: "in an upstream 'auth'")
+            }
+        }
+        switch type {
+        case "ManagedIdentity":
+            guard let resource, !resource.value.trimmingSpaces().isEmpty else {
+                error("an upstream 'auth' of type ManagedIdentity needs 'resource'", at: node.location,
+                      hint: "the audience of the token the upstream app verifies: its application id URI (api://…) or client id")
+                return nil
+            }
+            return .managedIdentity(resource: resource.value)
+        case "None":
+            if let resource { error("'resource' applies to auth type ManagedIdentity", at: resource.location, hint: "remove it, or write type: ManagedIdentity") }
+            return UpstreamAuthentication.none
+        default:
+            if type == nil, !pairs.contains(where: { $0.key == "type" }) {
+                error("an upstream 'auth' needs 'type'", at: node.location, hint: "type: ManagedIdentity (or None)")
+            }
+            return nil
+        }
     }
 
     /// `*`, a name, or a comma-separated list of names.

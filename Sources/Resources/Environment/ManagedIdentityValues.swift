@@ -66,6 +66,28 @@ extension ApplicationModel {
         return SignalRRole.allCases.filter(held.contains)
     }
 
+    /// The emulated SignalR resources whose upstreams need their managed identity.
+    public var emulatorsWithIdentity: [SignalRResource] {
+        signalRResources.filter { resource in resource.emulator && resource.upstream.contains { $0.auth != .none } }
+    }
+
+    /// Every resource that gets a local managed identity: projects and emulators, by name.
+    public var namesWithIdentity: [String] {
+        projectsWithIdentity.map(\.name) + emulatorsWithIdentity.map(\.name)
+    }
+
+    /// The resources (audiences) tokens may be asked for under `apphost run`: SignalR's, and
+    /// those of the managed-identity upstreams.
+    public var tokenResources: [String] {
+        var resources = ["https://signalr.azure.com"]
+        for resource in emulatorsWithIdentity {
+            for template in resource.upstream {
+                if let audience = template.auth.resource, !resources.contains(audience) { resources.append(audience) }
+            }
+        }
+        return resources
+    }
+
     /// Each project referencing `resource`, with the roles it holds on it.
     public func roleHolders(of resource: SignalRResource) -> [(project: ProjectResource, roles: [SignalRRole])] {
         projects.compactMap { project in

@@ -68,7 +68,7 @@ public struct ResolvedApplication: ConnectionValues {
         self.accessKeys = accessKeys
         var identities: [String: ManagedIdentityValues] = [:]
         if let identityProvider {
-            for project in model.projectsWithIdentity { identities[project.name] = try identityProvider.identity(for: project.name) }
+            for name in model.namesWithIdentity { identities[name] = try identityProvider.identity(for: name) }
         }
         self.identities = identities
         if identities.isEmpty {

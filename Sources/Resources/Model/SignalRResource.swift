@@ -109,6 +109,8 @@ public struct UpstreamTemplate: Sendable {
     public var eventPattern = "*"
     /// Categories it applies to (`connections`, `messages`).
     public var categoryPattern = "*"
+    /// How the service authenticates to the upstream: nothing, or a managed-identity token.
+    public var auth: UpstreamAuthentication = .none
     /// Where the template is written.
     public var location: SourceLocation
 
@@ -116,5 +118,23 @@ public struct UpstreamTemplate: Sendable {
     public init(urlTemplate: TemplateString, location: SourceLocation) {
         self.urlTemplate = urlTemplate
         self.location = location
+    }
+}
+
+/// How the service authenticates its calls to an upstream URL (Azure's `upstream.templates[].auth`).
+public enum UpstreamAuthentication: Sendable, Equatable {
+    /// No `Authorization` header (the `X-ASRS-Signature` header is still sent).
+    case none
+    /// `Authorization: Bearer <token>`: a token of the service's own managed identity for
+    /// `resource` (the upstream app's application id URI or client id), which the app verifies.
+    case managedIdentity(resource: String)
+
+    /// The values `auth.type` accepts.
+    public static let typeNames = ["None", "ManagedIdentity"]
+
+    /// The token's audience, for a managed-identity upstream.
+    public var resource: String? {
+        if case .managedIdentity(let resource) = self { return resource }
+        return nil
     }
 }

@@ -50,7 +50,7 @@ struct SignalRModule {
               sku: {
                 name: '\(resource.sku.rawValue)'
                 capacity: \(resource.effectiveCapacity)
-              }
+              }\(identityBlock)
               properties: {
                 features: [
                   {
@@ -83,7 +83,7 @@ struct SignalRModule {
                               urlTemplate: '\(url)'
                               hubPattern: \(BicepSyntax.string(template.hubPattern))
                               eventPattern: \(BicepSyntax.string(template.eventPattern))
-                              categoryPattern: \(BicepSyntax.string(template.categoryPattern))
+                              categoryPattern: \(BicepSyntax.string(template.categoryPattern))\(authBlock(template.auth))
                             }
 
                     """
@@ -112,5 +112,17 @@ struct SignalRModule {
 
             """
         return text + outputs
+    }
+
+    /// A system-assigned identity, which the service needs to get tokens for its upstreams.
+    private var identityBlock: String {
+        guard resource.upstream.contains(where: { $0.auth != .none }) else { return "" }
+        return "\n  // The service's own identity: it signs in to upstreams whose auth is ManagedIdentity.\n  identity: {\n    type: 'SystemAssigned'\n  }"
+    }
+
+    /// An upstream template's `auth`, when it has one.
+    private func authBlock(_ auth: UpstreamAuthentication) -> String {
+        guard let resource = auth.resource else { return "" }
+        return "\n          auth: {\n            type: 'ManagedIdentity'\n            managedIdentity: {\n              resource: \(BicepSyntax.string(resource))\n            }\n          }"
     }
 }
