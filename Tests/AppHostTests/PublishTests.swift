@@ -6,7 +6,7 @@ import Testing
 struct PublishTests {
     typealias AppHost = AppHostProcess
 
-    static let cases = ["default-resource", "serverless-upstream", "two-resources-two-projects", "existing-resource"]
+    static let cases = ["default-resource", "serverless-upstream", "two-resources-two-projects", "existing-resource", "keyless-upstream"]
 
     static func model(_ name: String) -> String {
         AppHost.fixtures.appendingPathComponent("publish/\(name)/apphost.yaml").path
