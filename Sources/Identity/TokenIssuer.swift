@@ -26,6 +26,13 @@ public struct TokenIssuer: Sendable {
     /// SubjectPublicKeyInfo in DER.
     public var publicKey: String { key.publicKey.derRepresentation.base64EncodedString() }
 
+    /// The public key as a JSON Web Key, as Entra ID's `discovery/v2.0/keys` lists its keys.
+    public var jsonWebKey: [String: String] {
+        let point = key.publicKey.rawRepresentation  // x and y, 32 bytes each
+        return ["kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": keyID,
+                "x": Self.base64URL(point.prefix(32)), "y": Self.base64URL(point.suffix(32))]
+    }
+
     /// The key id in the token header: the first 16 hex digits of the public key's SHA-256.
     public var keyID: String {
         SHA256.hash(data: key.publicKey.derRepresentation).prefix(8).map { String($0, radix: 16).leftPadded(to: 2) }.joined()

@@ -300,7 +300,12 @@ def test_an_upstream_with_managed_identity_auth_gets_a_bearer_token_of_the_emula
         assert wait_until(lambda: calls.exists() and "/connected" in calls.read_text(), timeout=10)
         call = next(json.loads(line) for line in calls.read_text().splitlines() if "/connected" in line)
         scheme, bearer = call["authorization"].split(" ", 1)
-        claims = jwt.decode(bearer, options={"verify_signature": False})
+        # Verified as an upstream app would: the issuer's OpenID configuration, then its keys.
+        configuration_url = run.wait_for_line(lambda line: "signing key in " in line, seen=True).split("signing key in ", 1)[1]
+        with urllib.request.urlopen(configuration_url, timeout=10) as response:
+            configuration = json.loads(response.read())
+        signing_key = jwt.PyJWKClient(configuration["jwks_uri"]).get_signing_key_from_jwt(bearer)
+        claims = jwt.decode(bearer, signing_key.key, algorithms=["ES256"], audience="api://chat-api", issuer=configuration["issuer"])
         client_id, object_id = (folder / ".apphost" / "identities" / "signalr").read_text().split()
         assert scheme == "Bearer" and jwt.get_unverified_header(bearer)["alg"] == "ES256"
         assert claims["aud"] == "api://chat-api"

@@ -35,7 +35,7 @@ struct RunCompanions {
                 try result.get()
                 break
             }
-            console.announce("managed identities: tokens at \(tokenService.endpoint) (IDENTITY_ENDPOINT)")
+            console.announce("managed identities: tokens at \(tokenService.endpoint) (IDENTITY_ENDPOINT), signing key in \(tokenService.openIDConfiguration)")
             defer { group.cancelAll() }
             return try await withDashboard(supervisor, shutdownRequests: shutdownRequests)
         }
