@@ -1,8 +1,8 @@
-/// A managed identity that `apphost run` gives one project: the ids Azure would give a
-/// user-assigned identity, kept between runs, and the secret header of this run that the
-/// project's token requests must carry (`IDENTITY_HEADER`).
+/// A managed identity that `apphost run` gives one project (or one emulated SignalR resource,
+/// for its upstream calls): the ids Azure would give a managed identity, kept between runs, and
+/// the secret header of this run that its token requests must carry (`IDENTITY_HEADER`).
 public struct LocalIdentity: Sendable, Equatable {
-    /// The project it belongs to.
+    /// The project or emulated resource it belongs to.
     public var project: String
     /// The application (client) id: `appid` of its tokens, `AZURE_CLIENT_ID` for `azure.msi`.
     public var clientID: String
