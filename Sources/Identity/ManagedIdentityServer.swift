@@ -11,8 +11,9 @@ import Logging
 /// is `{"statusCode", "message"}`, the body App Service gives, which azure-identity (MSAL) reads.
 ///
 /// Like Entra ID, it publishes what a token's receiver needs to verify it (an upstream app
-/// checking the bearer token of the service): `GET /{tenant}/v2.0/.well-known/openid-configuration`
-/// and the signing key at `GET /{tenant}/discovery/v2.0/keys`. Loopback only.
+/// checking the bearer token of the service), in the form of Entra ID's v1 endpoints, whose
+/// issuer its tokens carry: `GET /{tenant}/.well-known/openid-configuration` and the signing key
+/// at `GET /{tenant}/discovery/keys`. Loopback only.
 public struct ManagedIdentityServer: Sendable {
     /// The path of the endpoint.
     public static let path = "/msi/token"
@@ -46,18 +47,18 @@ public struct ManagedIdentityServer: Sendable {
     public var base: String { "http://127.0.0.1:\(port)" }
 
     /// Where a receiver of its tokens finds the issuer and the signing key.
-    public var openIDConfiguration: String { "\(base)/\(issuer.tenantID)/v2.0/.well-known/openid-configuration" }
+    public var openIDConfiguration: String { "\(base)/\(issuer.tenantID)/.well-known/openid-configuration" }
 
     /// Serves until the task is cancelled; `onReady` runs once it listens.
     public func run(onReady: @escaping @Sendable () async -> Void = {}) async throws {
         let router = Router()
         router.get(RouterPath(stringLiteral: Self.path)) { request, _ in answer(request) }
         let tenant = issuer.tenantID
-        router.get(RouterPath(stringLiteral: "/\(tenant)/v2.0/.well-known/openid-configuration")) { _, _ in
-            Self.json(status: .ok, ["issuer": issuer.issuer, "jwks_uri": "\(base)/\(tenant)/discovery/v2.0/keys",
+        router.get(RouterPath(stringLiteral: "/\(tenant)/.well-known/openid-configuration")) { _, _ in
+            Self.json(status: .ok, ["issuer": issuer.issuer, "jwks_uri": "\(base)/\(tenant)/discovery/keys",
                                     "id_token_signing_alg_values_supported": ["ES256"], "token_endpoint": endpoint])
         }
-        router.get(RouterPath(stringLiteral: "/\(tenant)/discovery/v2.0/keys")) { _, _ in
+        router.get(RouterPath(stringLiteral: "/\(tenant)/discovery/keys")) { _, _ in
             Self.json(status: .ok, ["keys": [issuer.jsonWebKey]])
         }
         let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),

@@ -4,6 +4,7 @@ apphost — after Ctrl-C, SIGTERM or SIGKILL."""
 import json
 import signal
 import textwrap
+import urllib.error
 import urllib.request
 import uuid
 
@@ -140,9 +141,14 @@ def test_the_notifications_template_runs_on_node_and_reaches_users_and_groups(tm
         clients.append(ann)
         ben = SignalRCoreClient(f"{app}/api?userId=ben", messagepack=True, methods=("notify",)).start()
         clients.append(ben)
-        # The app hears both connect through the upstream (signature checked).
+        # The app hears both connect through the upstream (keyless: the service's bearer token checked).
         for user in ("ann", "ben"):
             run.wait_for_line(lambda line: f"| {user} connected (" in line, seen=True)
+        forged = urllib.request.Request(f"{app}/api/upstream/notifications/connections/connected", method="POST",
+                                        headers={"X-ASRS-Connection-Id": "c", "Authorization": "Bearer a.b.c"}, data=b"{}")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(forged, timeout=10)
+        assert refused.value.code == 401
 
         assert post(f"{app}/api/groups/ops/users/ben", "PUT") == 200
         assert post(f"{app}/api/notify", body={"text": "to ops", "group": "ops"}) == 202

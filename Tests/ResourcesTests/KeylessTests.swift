@@ -7,6 +7,8 @@ struct FixedIdentities: IdentityProvider {
     func identity(for project: String) throws -> ManagedIdentityValues {
         ManagedIdentityValues(clientID: "client-of-\(project)", objectID: "object-of-\(project)", header: "header-of-\(project)")
     }
+
+    func tenantID() throws -> String { "tenant" }
 }
 
 @Suite("Keyless: authType on emulated resources, identities and roles")
@@ -39,6 +41,7 @@ struct KeylessTests {
         #expect(api["IDENTITY_ENDPOINT"] == "http://127.0.0.1:40002/msi/token")
         #expect(api["IDENTITY_HEADER"] == "header-of-api")
         #expect(api["AZURE_CLIENT_ID"] == nil)
+        #expect(api["APPHOST_OPENID_CONFIGURATION"] == "http://127.0.0.1:40002/tenant/.well-known/openid-configuration")
         let header = values.environment(for: values.model.projects[0]).first { $0.name == "IDENTITY_HEADER" }
         #expect(header?.secrets == ["header-of-api"], "the header is masked like a key")
     }

@@ -101,7 +101,7 @@ struct RunCommand: AsyncParsableCommand {
         var plan = ProcessPlan(file: file, application: application, executable: Self.executablePath,
                                baseEnvironment: ProcessInfo.processInfo.environment)
         plan.selection = selection
-        if application.identityPort != nil { plan.tokenIssuer = TokenIssuer(tenantID: UUID().uuidString.lowercased()) }
+        if let tenant = application.tenantID { plan.tokenIssuer = TokenIssuer(tenantID: tenant) }
         if !noDashboard { plan.introspectionToken = DashboardLaunch.randomToken() }
         let problems = Preflight(plan: plan).problems()
         if !problems.isEmpty {

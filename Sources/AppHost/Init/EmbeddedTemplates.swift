@@ -258,13 +258,30 @@ serverless-notifications`.
 
 - `apphost.yaml`: the application model. `signalr` is the SignalR Service (emulated locally by
   `apphost run`, provisioned in Azure by `apphost publish --bicep`); `api` is the app server.
-- `api/app.js`: the app server, with Node.js's standard library only (no `npm install`). It signs
+- `api/app.js`: the app server, with Node.js's standard library only (no `npm install`). It gets
   client tokens (`POST /api/negotiate?userId=U`), sends a `notify` message to one user, one group
   or everyone (`POST /api/notify` with `{"text", "user"?, "group"?}`), adds and removes users in
   groups (`PUT` and `DELETE /api/groups/G/users/U`), all through the service's REST API, and
-  hears clients connect and disconnect through the upstream, checking its signature.
+  hears clients connect and disconnect through the upstream.
 - `api/index.html`: a page that connects as a user, shows what it receives and sends notifications,
   using the official SignalR JavaScript client.
+
+It is **keyless**, as Azure asks (`disableLocalAuth`): `signalr` says `authType: azure`, so the
+app holds no access key. Under `apphost run` it gets a local managed identity, and the same code
+runs in Azure with a real one:
+- it gets a Microsoft Entra ID token for `https://signalr.azure.com` from `IDENTITY_ENDPOINT`
+  (with `IDENTITY_HEADER`), and calls the REST API with it (its roles: SignalR App Server and
+  SignalR REST API Owner, the defaults in Serverless mode);
+- client tokens come from the service (`POST /api/hubs/notifications/:generateToken`);
+- the upstream says `auth: { type: ManagedIdentity, resource: "api://notifications-api" }`, so
+  the service sends each call with a bearer token of its own identity. The app accepts an
+  upstream call only if that token is an ES256 JWT whose signature matches a key of the issuer's
+  metadata (`APPHOST_OPENID_CONFIGURATION` locally; in Azure, Entra ID's for `AZURE_TENANT_ID`),
+  whose `iss` is that metadata's issuer, whose `aud` is `UPSTREAM_AUDIENCE`, and which has not
+  expired. Anything else gets 401.
+
+With an access key instead (`authType: accessKey`), the app signs client and REST tokens with the
+key and checks the upstream's `X-ASRS-Signature`, as before.
 
 Run it with `apphost run` and open the URL it prints (add `?user=ann` to choose a name);
 `apphost env` shows the variables the app receives. Requires Node.js 18 or later.
@@ -275,14 +292,21 @@ Run it with `apphost run` and open the URL it prints (add `?user=ann` to choose 
 //
 // It receives its settings from apphost (or any environment):
 //   PORT                        the port to listen on (127.0.0.1)
-//   ConnectionStrings__signalr  Endpoint=...;AccessKey=...;Version=1.0;  (the SignalR resource)
+//   ConnectionStrings__signalr  Endpoint=...;AccessKey=...;Version=1.0;  (the SignalR resource), or
+//                               Endpoint=...;AuthType=azure[.msi][;ClientId=...];Version=1.0; (keyless)
 //   NOTIFY_HUB                  the hub name (default: notifications)
+// Keyless (AuthType=azure), as in Azure, with a managed identity:
+//   IDENTITY_ENDPOINT, IDENTITY_HEADER   where the app gets its Microsoft Entra ID tokens
+//   UPSTREAM_AUDIENCE           the audience of the service's upstream tokens (apphost.yaml's upstream auth)
+//   APPHOST_OPENID_CONFIGURATION   the issuer's metadata under apphost run (in Azure: Entra ID's,
+//                               from AZURE_TENANT_ID)
 //
 // Routes:
 //   POST   /api/negotiate?userId=U          -> {"url", "accessToken"} for SignalR clients
 //   POST   /api/notify {"text", "user"?, "group"?}  -> notify(message) to that user, group or everyone
 //   PUT    /api/groups/G/users/U            -> U joins group G;  DELETE: U leaves it
-//   POST   /api/upstream/{hub}/{category}/{event}   <- connected and disconnected, signature checked
+//   POST   /api/upstream/{hub}/{category}/{event}   <- connected and disconnected, signature (or
+//                                                     keyless: the service's bearer token) checked
 //   GET    /health                          -> 200 when the app can serve
 //   GET    /                                -> the page (index.html)
 "use strict";
@@ -297,15 +321,16 @@ const PAGE = path.join(__dirname, "index.html");
 function parseConnectionString(text) {
   const fields = Object.fromEntries(text.split(";").filter((part) => part.includes("="))
     .map((part) => [part.slice(0, part.indexOf("=")), part.slice(part.indexOf("=") + 1)]));
-  if (!fields.Endpoint || !fields.AccessKey) {
-    console.error("ConnectionStrings__signalr needs Endpoint and AccessKey (this sample signs its own tokens; " +
-                  "AuthType=azure needs the Management SDK)");
+  const keyless = (fields.AuthType || "").toLowerCase().startsWith("azure");
+  if (!fields.Endpoint || !(fields.AccessKey || keyless)) {
+    console.error("ConnectionStrings__signalr needs Endpoint and AccessKey, or AuthType=azure (a managed identity)");
     process.exit(1);
   }
-  return { endpoint: fields.Endpoint.replace(/\/$/, ""), key: fields.AccessKey };
+  return { endpoint: fields.Endpoint.replace(/\/$/, ""), key: fields.AccessKey, clientId: fields.ClientId, keyless };
 }
 
-const { endpoint: ENDPOINT, key: ACCESS_KEY } = parseConnectionString(process.env.ConnectionStrings__signalr || "");
+const { endpoint: ENDPOINT, key: ACCESS_KEY, clientId: CLIENT_ID, keyless: KEYLESS } =
+  parseConnectionString(process.env.ConnectionStrings__signalr || "");
 
 const base64url = (data) => Buffer.from(data).toString("base64url");
 
@@ -318,12 +343,39 @@ function token(audience, user, lifetime = 3600) {
   return signingInput + "." + crypto.createHmac("sha256", ACCESS_KEY).update(signingInput).digest("base64url");
 }
 
+// Keyless: the app's Microsoft Entra ID token for the service, from its managed identity (the
+// protocol of App Service and Container Apps), kept until five minutes before it expires.
+let entra = { token: "", renewAt: 0 };
+async function entraToken() {
+  if (Date.now() / 1000 < entra.renewAt) return entra.token;
+  const url = new URL(process.env.IDENTITY_ENDPOINT);
+  url.searchParams.set("api-version", "2019-08-01");
+  url.searchParams.set("resource", "https://signalr.azure.com");
+  if (CLIENT_ID) url.searchParams.set("client_id", CLIENT_ID);
+  const response = await fetch(url, { headers: { "X-IDENTITY-HEADER": process.env.IDENTITY_HEADER } });
+  const answer = await response.json();
+  if (!response.ok) throw new Error(`no managed-identity token: ${answer.message}`);
+  entra = { token: answer.access_token, renewAt: Number(answer.expires_on) - 300 };
+  return entra.token;
+}
+
+// A client's token: minted by the service when keyless (:generateToken), else signed here.
+async function clientToken(clientUrl, user) {
+  if (!KEYLESS) return token(clientUrl, user);
+  const query = new URLSearchParams({ "api-version": "2024-12-01", minutesToExpire: "60", ...(user ? { userId: user } : {}) });
+  const response = await fetch(`${ENDPOINT}/api/hubs/${encodeURIComponent(HUB)}/:generateToken?${query}`, {
+    method: "POST", headers: { Authorization: `Bearer ${await entraToken()}` },
+  });
+  if (!response.ok) throw new Error(`:generateToken answered ${response.status}: ${await response.text()}`);
+  return (await response.json()).token;
+}
+
 // One call of the service's REST API (v1); resolves to its status code.
 async function rest(method, route, body) {
   const url = `${ENDPOINT}/api/v1/hubs/${encodeURIComponent(HUB)}${route}`;
   const response = await fetch(url, {
     method,
-    headers: { Authorization: `Bearer ${token(url)}`, "Content-Type": "application/json" },
+    headers: { Authorization: `Bearer ${KEYLESS ? await entraToken() : token(url)}`, "Content-Type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return response.status;
@@ -334,6 +386,42 @@ function signatureValid(connectionId, header) {
   const expected = Buffer.from("sha256=" + crypto.createHmac("sha256", ACCESS_KEY).update(connectionId).digest("hex"));
   return (header || "").split(",").map((candidate) => Buffer.from(candidate.trim()))
     .some((candidate) => candidate.length === expected.length && crypto.timingSafeEqual(candidate, expected));
+}
+
+// Keyless: the service signs in to the upstream with its own managed identity (upstream auth
+// ManagedIdentity), so the call carries a bearer token: ES256, signed by a key of the issuer's
+// metadata, for UPSTREAM_AUDIENCE, not expired. Keys are fetched once and again for an unknown kid.
+const OPENID = process.env.APPHOST_OPENID_CONFIGURATION ||
+  `https://login.microsoftonline.com/${process.env.AZURE_TENANT_ID}/.well-known/openid-configuration`;
+let issuer = null;
+async function issuerKeys(refresh) {
+  if (!issuer || refresh) {
+    const metadata = await (await fetch(OPENID)).json();
+    const keys = (await (await fetch(metadata.jwks_uri)).json()).keys;
+    issuer = { name: metadata.issuer, keys };
+  }
+  return issuer;
+}
+
+async function bearerValid(authorization) {
+  const match = /^Bearer (.+)\.(.+)\.(.+)$/.exec(authorization || "");
+  if (!match) return false;
+  const [, header, payload, signature] = match;
+  let head, claims;
+  try {
+    head = JSON.parse(Buffer.from(header, "base64url"));
+    claims = JSON.parse(Buffer.from(payload, "base64url"));
+  } catch {
+    return false;
+  }
+  if (head.alg !== "ES256") return false;
+  let known = await issuerKeys(false);
+  let jwk = known.keys.find((key) => key.kid === head.kid);
+  if (!jwk) jwk = (known = await issuerKeys(true)).keys.find((key) => key.kid === head.kid);
+  if (!jwk) return false;
+  const signed = crypto.verify("sha256", Buffer.from(`${header}.${payload}`),
+    { key: crypto.createPublicKey({ key: jwk, format: "jwk" }), dsaEncoding: "ieee-p1363" }, Buffer.from(signature, "base64url"));
+  return signed && claims.iss === known.name && claims.aud === process.env.UPSTREAM_AUDIENCE && claims.exp > Date.now() / 1000;
 }
 
 function reply(response, status, body = "", contentType = "application/json") {
@@ -360,7 +448,7 @@ async function handle(request, response) {
   if (request.method === "POST" && url.pathname === "/api/negotiate") {
     const user = url.searchParams.get("userId") || request.headers["x-user-id"];
     const clientUrl = `${ENDPOINT}/client/?hub=${encodeURIComponent(HUB)}`;
-    return reply(response, 200, { url: clientUrl, accessToken: token(clientUrl, user) });
+    return reply(response, 200, { url: clientUrl, accessToken: await clientToken(clientUrl, user) });
   }
   if (request.method === "POST" && url.pathname === "/api/notify") {
     let message;
@@ -382,9 +470,9 @@ async function handle(request, response) {
     return reply(response, status < 300 ? 200 : 502, { signalr: status });
   }
   if (request.method === "POST" && url.pathname.startsWith("/api/upstream/")) {
-    if (!signatureValid(request.headers["x-asrs-connection-id"] || "", request.headers["x-asrs-signature"])) {
-      return reply(response, 401, { error: "bad signature" });
-    }
+    const trusted = KEYLESS ? await bearerValid(request.headers.authorization)
+      : signatureValid(request.headers["x-asrs-connection-id"] || "", request.headers["x-asrs-signature"]);
+    if (!trusted) return reply(response, 401, { error: KEYLESS ? "bad or missing bearer token" : "bad signature" });
     const event = url.pathname.split("/")[5];
     console.log(`${request.headers["x-asrs-user-id"] || "anonymous"} ${event} (${request.headers["x-asrs-connection-id"]})`);
     return reply(response, 200);
@@ -476,21 +564,28 @@ process.on("SIGTERM", () => server.close(() => process.exit(0)));
 # Node.js app that sends notifications to one user, to a group or to everyone through the REST
 # API, manages groups, and hears clients connect through the upstream. Run it with
 # `apphost run`, then open the URL it prints.
+#
+# Keyless, as in Azure: the app signs in with a managed identity (authType: azure), and the service
+# signs in to the app's upstream with its own (auth: ManagedIdentity), so no access key is used.
 resources:
   signalr:
     type: signalr
     mode: Serverless
+    authType: azure
     upstream:
       - urlTemplate: "{api.url}/api/upstream/{hub}/{category}/{event}"
         hubPattern: "*"
         eventPattern: "connected,disconnected"
         categoryPattern: "connections"
+        auth: { type: ManagedIdentity, resource: "api://notifications-api" }
   api:
     type: project
     command: node app.js
     workingDirectory: api
     port: 0
     healthCheck: /health
+    env:
+      UPSTREAM_AUDIENCE: api://notifications-api
     references: [signalr]
     waitFor: [signalr]
 

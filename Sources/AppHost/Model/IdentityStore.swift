@@ -27,10 +27,7 @@ struct IdentityStore: IdentityProvider {
                 return ManagedIdentityValues(clientID: ids[0], objectID: ids[1], header: header)
             }
         }
-        try AccessKeyStore.prepareStateFolder(stateFolder)
-        if mkdir(folder.path, 0o700) != 0 && errno != EEXIST {
-            throw KeyStoreError(path: folder.path, reason: String(cString: strerror(errno)), what: "a managed identity")
-        }
+        try prepareFolder()
         let made = ManagedIdentityValues(clientID: UUID().uuidString.lowercased(), objectID: UUID().uuidString.lowercased(), header: header)
         do {
             try PrivateFile.write(Data("\(made.clientID) \(made.objectID)\n".utf8), to: file.path)
@@ -38,6 +35,28 @@ struct IdentityStore: IdentityProvider {
             throw KeyStoreError(path: file.path, reason: error.reason, what: "a managed identity")
         }
         return made
+    }
+
+    /// The tenant id, made once and kept in `.apphost/identities/.tenant` (no resource name
+    /// starts with a dot).
+    func tenantID() throws -> String {
+        let file = folder.appendingPathComponent(".tenant")
+        if let text = try? String(contentsOf: file, encoding: .utf8), UUID(uuidString: text.trimmingCharacters(in: .whitespacesAndNewlines)) != nil {
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try prepareFolder()
+        let tenant = UUID().uuidString.lowercased()
+        do { try PrivateFile.write(Data("\(tenant)\n".utf8), to: file.path) } catch {
+            throw KeyStoreError(path: file.path, reason: error.reason, what: "the tenant id")
+        }
+        return tenant
+    }
+
+    private func prepareFolder() throws {
+        try AccessKeyStore.prepareStateFolder(stateFolder)
+        if mkdir(folder.path, 0o700) != 0 && errno != EEXIST {
+            throw KeyStoreError(path: folder.path, reason: String(cString: strerror(errno)), what: "a managed identity")
+        }
     }
 
     /// 32 random bytes in hex.

@@ -24,12 +24,17 @@ public protocol ConnectionValues: Sendable {
     func managedIdentity(of project: ProjectResource) -> ManagedIdentityValues?
     /// The token endpoint of the managed identities (`IDENTITY_ENDPOINT`); nil when none runs.
     var identityEndpoint: String? { get }
+    /// Where a receiver of the identities' tokens finds their issuer and signing key; nil when
+    /// the tokens are Entra ID's own.
+    var openIDConfiguration: String? { get }
 }
 
 extension ConnectionValues {
     public func managedIdentity(of project: ProjectResource) -> ManagedIdentityValues? { nil }
 
     public var identityEndpoint: String? { nil }
+
+    public var openIDConfiguration: String? { nil }
 
     /// The connection string `project` receives for `resource`: with `azure.msi` on an emulated
     /// resource, it names the project's own identity, as each app's in Azure names its own.

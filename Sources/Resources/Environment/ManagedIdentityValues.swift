@@ -23,6 +23,8 @@ public struct ManagedIdentityValues: Sendable, Equatable {
 public protocol IdentityProvider {
     /// The identity of `project`, the same ids on every call.
     func identity(for project: String) throws -> ManagedIdentityValues
+    /// The tenant of the identities (`tid`), the same on every call.
+    func tenantID() throws -> String
 }
 
 extension SignalRResource {

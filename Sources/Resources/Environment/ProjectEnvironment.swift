@@ -39,6 +39,8 @@ extension ConnectionValues {
             set("IDENTITY_ENDPOINT", endpoint)
             set("IDENTITY_HEADER", identity.header, secrets: [identity.header])
             if usesUserAssignedIdentity(project) { set("AZURE_CLIENT_ID", identity.clientID) }
+            // Local only: Entra ID's metadata lives at login.microsoftonline.com in Azure.
+            if let configuration = openIDConfiguration { set("APPHOST_OPENID_CONFIGURATION", configuration) }
         }
         if project.hasEndpoint {
             set(project.portEnv, port(of: project))

@@ -26,6 +26,8 @@ public struct ResolvedApplication: ConnectionValues {
     public let identities: [String: ManagedIdentityValues]
     /// The port of the local token service, when some project has an identity.
     public let identityPort: Int?
+    /// The tenant of the local identities, when some project has one.
+    public let tenantID: String?
 
     /// The host name handed to apps; the emulator and the apps listen on loopback.
     public static let localHost = "localhost"
@@ -71,6 +73,7 @@ public struct ResolvedApplication: ConnectionValues {
             for name in model.namesWithIdentity { identities[name] = try identityProvider.identity(for: name) }
         }
         self.identities = identities
+        tenantID = identities.isEmpty ? nil : try identityProvider?.tenantID()
         if identities.isEmpty {
             identityPort = nil
         } else {
@@ -90,6 +93,11 @@ public struct ResolvedApplication: ConnectionValues {
     public func managedIdentity(of project: ProjectResource) -> ManagedIdentityValues? { identities[project.name] }
 
     public var identityEndpoint: String? { identityPort.map { "http://127.0.0.1:\($0)/msi/token" } }
+
+    public var openIDConfiguration: String? {
+        guard let identityPort, let tenantID else { return nil }
+        return "http://127.0.0.1:\(identityPort)/\(tenantID)/.well-known/openid-configuration"
+    }
 
     public func uri(of resource: SignalRResource) -> String {
         guard resource.emulator else { return Self.cloudURI(resource.endpoint ?? "") }
