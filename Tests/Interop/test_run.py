@@ -44,12 +44,24 @@ def test_the_sample_chat_runs_end_to_end_and_ctrl_c_stops_everything(tmp_path, s
         assert ann.next() == [{"user": "server", "text": "hi all"}]
         assert ben.next() == [{"user": "server", "text": "hi all"}]
 
+        # Keyless, the upstream takes only the service's bearer token; with a key, its signature.
+        forged = urllib.request.Request(f"{app}/api/upstream/chat/messages/sendMessage", method="POST", data=b"{}",
+                                        headers={"X-ASRS-Connection-Id": "c", "X-ASRS-Signature": "sha256=00",
+                                                 "Authorization": "Bearer a.b.c"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(forged, timeout=10)
+        assert refused.value.code == 401
+
         run.signal(signal.SIGINT)
         run.wait_for_clean_exit()
         assert wait_until(lambda: not living_processes_with("APPHOST_TEST_MARKER", marker), timeout=2.0)
         assert "apphost | everything stopped" in run.lines
-        # The access key never reaches the screen, nor git: .apphost/ ignores itself.
-        assert any("AccessKey=***" in line for line in run.lines)
+        # The top-level chat uses an access key, which never reaches the screen; the template's is
+        # keyless (issue 11). Nor does .apphost/ reach git: it ignores itself.
+        if source == "init":
+            assert any("Endpoint=http://localhost:" in line and ";AuthType=azure;" in line for line in run.lines)
+        else:
+            assert any("AccessKey=***" in line for line in run.lines)
         assert (folder / ".apphost" / ".gitignore").read_text().endswith("\n*\n")
         # The emulator closed the clients when it stopped.
         assert all(client.closed.wait(10) for client in clients)

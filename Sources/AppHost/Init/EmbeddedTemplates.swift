@@ -11,10 +11,29 @@ A chat on Azure SignalR Service in serverless mode, made by `apphost init`.
 
 - `apphost.yaml`: the application model. `signalr` is the SignalR Service (emulated locally by
   `apphost run`, provisioned in Azure by `apphost publish --bicep`); `api` is the app server.
-- `api/app.py`: the app server, with Python's standard library only. It signs client tokens
+- `api/app.py`: the app server, with Python's standard library only. It gets client tokens
   (`POST /api/negotiate`), broadcasts through the service's REST API (`POST /api/messages`)
-  and receives what clients send through the upstream (`/api/upstream/...`), checking its signature.
+  and receives what clients send through the upstream (`/api/upstream/...`).
+- `api/entra.py`: keyless sign-in with the standard library: the app's Entra ID token, client
+  tokens from the service, and the check of the service's upstream token.
 - `api/index.html`: the chat page, using the official SignalR JavaScript client.
+
+It is **keyless**, as Azure asks (`disableLocalAuth`): `signalr` says `authType: azure`, so the
+app holds no access key. Under `apphost run` it gets a local managed identity, and the same code
+runs in Azure with a real one:
+- it gets a Microsoft Entra ID token for `https://signalr.azure.com` from `IDENTITY_ENDPOINT`
+  (with `IDENTITY_HEADER`) and calls the REST API with it (its roles: SignalR App Server and
+  SignalR REST API Owner, the defaults in Serverless mode);
+- client tokens come from the service (`POST /api/hubs/chat/:generateToken`);
+- the upstream says `auth: { type: ManagedIdentity, resource: "api://chat-api" }`, so the service
+  sends each call with a bearer token of its own identity. The app accepts an upstream call only
+  if that token is an ES256 JWT whose signature matches a key of the issuer's metadata
+  (`APPHOST_OPENID_CONFIGURATION` locally; in Azure, Entra ID's for `AZURE_TENANT_ID`), whose
+  `iss` is that metadata's issuer, whose `aud` is `UPSTREAM_AUDIENCE`, and which has not expired.
+  Anything else gets 401. (The signature is checked in pure Python, about 20 ms, once per token.)
+
+With an access key instead (`authType: accessKey`), the app signs client and REST tokens with the
+key and checks the upstream's `X-ASRS-Signature`, as before.
 
 Run it with `apphost run` and open the URL it prints; `apphost env` shows the variables the app
 receives. Requires python3.
@@ -25,13 +44,19 @@ receives. Requires python3.
 
 It receives its settings from apphost (or any environment):
   PORT                        the port to listen on (127.0.0.1)
-  ConnectionStrings__signalr  Endpoint=...;AccessKey=...;Version=1.0;  (the SignalR resource)
+  ConnectionStrings__signalr  Endpoint=...;AccessKey=...;Version=1.0;  (the SignalR resource), or
+                              Endpoint=...;AuthType=azure[.msi][;ClientId=...];Version=1.0;  (keyless)
   CHAT_HUB                    the hub name (default: chat)
+Keyless (AuthType=azure), as in Azure, with a managed identity (see entra.py):
+  IDENTITY_ENDPOINT, IDENTITY_HEADER  where the app gets its Microsoft Entra ID tokens
+  UPSTREAM_AUDIENCE           the audience of the service's upstream tokens (apphost.yaml's upstream auth)
+  APPHOST_OPENID_CONFIGURATION  the issuer's metadata under apphost run (in Azure: from AZURE_TENANT_ID)
 
 Routes:
   POST /api/negotiate?userId=U  (or header x-user-id)  -> {"url", "accessToken"} for SignalR clients
   POST /api/messages {"user", "text"}                  -> broadcasts newMessage through the REST API
-  POST /api/upstream/{hub}/{category}/{event}          <- client events from SignalR (signature checked)
+  POST /api/upstream/{hub}/{category}/{event}          <- client events from SignalR (signature, or keyless
+                                                          the service's bearer token, checked)
   GET  /health                                          -> 200 when the app can serve
   GET  /                                                -> the chat page (index.html)
 """
@@ -48,20 +73,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import entra
+
 HUB = os.environ.get("CHAT_HUB", "chat")
 PAGE = Path(__file__).with_name("index.html")
 
 
-def parse_connection_string(text: str) -> tuple[str, str]:
+def parse_connection_string(text: str) -> tuple[str, str | None, str | None]:
+    """The endpoint, the access key (None when keyless) and the client id of a user-assigned identity."""
     fields = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
     endpoint, key = fields.get("Endpoint", "").rstrip("/"), fields.get("AccessKey")
-    if not endpoint or not key:
-        sys.exit("ConnectionStrings__signalr needs Endpoint and AccessKey (this sample signs its own tokens; "
-                 "AuthType=azure needs the Management SDK)")
-    return endpoint, key
+    keyless = fields.get("AuthType", "").lower().startswith("azure")
+    if not endpoint or not (key or keyless):
+        sys.exit("ConnectionStrings__signalr needs Endpoint and AccessKey, or AuthType=azure (a managed identity)")
+    return endpoint, None if keyless else key, fields.get("ClientId")
 
 
-ENDPOINT, ACCESS_KEY = parse_connection_string(os.environ.get("ConnectionStrings__signalr", ""))
+ENDPOINT, ACCESS_KEY, CLIENT_ID = parse_connection_string(os.environ.get("ConnectionStrings__signalr", ""))
+IDENTITY = entra.ManagedIdentity(CLIENT_ID) if ACCESS_KEY is None else None
+UPSTREAM = entra.UpstreamVerifier(os.environ.get("UPSTREAM_AUDIENCE", "")) if ACCESS_KEY is None else None
 
 
 def b64url(data: bytes) -> str:
@@ -82,7 +112,8 @@ def broadcast(target: str, *arguments) -> int:
     """POST /api/v1/hubs/{hub}: every client of the hub receives target(arguments)."""
     url = f"{ENDPOINT}/api/v1/hubs/{HUB}"
     request = urllib.request.Request(url, method="POST", data=json.dumps({"target": target, "arguments": list(arguments)}).encode(),
-                                     headers={"Authorization": f"Bearer {token(url)}", "Content-Type": "application/json"})
+                                     headers={"Authorization": f"Bearer {IDENTITY.token() if IDENTITY else token(url)}",
+                                              "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
@@ -129,7 +160,8 @@ class Handler(BaseHTTPRequestHandler):
             user = parse_qs(url.query).get("userId", [None])[0] or self.headers.get("x-user-id")
             self.body()
             client_url = f"{ENDPOINT}/client/?hub={HUB}"
-            return self.reply(200, json.dumps({"url": client_url, "accessToken": token(client_url, user)}).encode())
+            access_token = entra.client_token(ENDPOINT, HUB, user, IDENTITY.token()) if IDENTITY else token(client_url, user)
+            return self.reply(200, json.dumps({"url": client_url, "accessToken": access_token}).encode())
         if url.path == "/api/messages":
             try:
                 message = json.loads(self.body() or b"{}")
@@ -144,7 +176,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def upstream(self, parts: list[str]):
         body = self.body()
-        if not signature_valid(self.headers.get("X-ASRS-Connection-Id", ""), self.headers.get("X-ASRS-Signature", "")):
+        if UPSTREAM:
+            if not UPSTREAM.valid(self.headers.get("Authorization")):
+                return self.reply(401, b'{"error":"bad or missing bearer token"}')
+        elif not signature_valid(self.headers.get("X-ASRS-Connection-Id", ""), self.headers.get("X-ASRS-Signature", "")):
             return self.reply(401, b'{"error":"bad signature"}')
         category = parts[1] if len(parts) > 1 else ""
         event = parts[2] if len(parts) > 2 else ""
@@ -168,6 +203,160 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+"""#),
+            TemplateFile(path: "api/entra.py", executable: false, contents: #"""
+"""Keyless sign-in with Microsoft Entra ID, with Python's standard library only: the app's own
+token from its managed identity, client tokens from the service, and the check of the bearer
+token the service sends with each upstream call (ES256, verified here without a crypto library)."""
+import base64
+import hashlib
+import json
+import os
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+
+class ManagedIdentity:
+    """Tokens of the app's managed identity (IDENTITY_ENDPOINT and IDENTITY_HEADER, the protocol
+    of App Service and Container Apps), kept until five minutes before they expire."""
+
+    def __init__(self, client_id: str | None):
+        self.client_id = client_id
+        self.kept: dict[str, tuple[str, float]] = {}
+        self.lock = threading.Lock()
+
+    def token(self, resource: str = "https://signalr.azure.com") -> str:
+        with self.lock:
+            if (kept := self.kept.get(resource)) and kept[1] > time.time():
+                return kept[0]
+        query = {"api-version": "2019-08-01", "resource": resource, **({"client_id": self.client_id} if self.client_id else {})}
+        request = urllib.request.Request(os.environ["IDENTITY_ENDPOINT"] + "?" + urllib.parse.urlencode(query),
+                                         headers={"X-IDENTITY-HEADER": os.environ["IDENTITY_HEADER"]})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            answer = json.load(response)
+        with self.lock:
+            self.kept[resource] = (answer["access_token"], int(answer["expires_on"]) - 300)
+        return answer["access_token"]
+
+
+def client_token(endpoint: str, hub: str, user: str | None, bearer: str) -> str:
+    """A client's token, minted by the service (POST :generateToken, REST API 2024-12-01)."""
+    query = {"api-version": "2024-12-01", "minutesToExpire": "60", **({"userId": user} if user else {})}
+    request = urllib.request.Request(f"{endpoint}/api/hubs/{urllib.parse.quote(hub)}/:generateToken?{urllib.parse.urlencode(query)}",
+                                     method="POST", headers={"Authorization": f"Bearer {bearer}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["token"]
+
+
+class UpstreamVerifier:
+    """Accepts an upstream call only with `Authorization: Bearer <JWT>` that is ES256, signed by a
+    key of the issuer's metadata, whose `iss` is that issuer, whose `aud` is `audience`, and that
+    has not expired. The metadata is APPHOST_OPENID_CONFIGURATION under apphost run; in Azure,
+    Entra ID's for AZURE_TENANT_ID."""
+
+    def __init__(self, audience: str):
+        self.audience = audience
+        self.metadata = os.environ.get("APPHOST_OPENID_CONFIGURATION") or \
+            f"https://login.microsoftonline.com/{os.environ.get('AZURE_TENANT_ID')}/.well-known/openid-configuration"
+        self.issuer: tuple[str, list[dict]] | None = None
+        # The service sends the same token until it nears expiry: one that passed is not
+        # verified again (a verification takes some 20 ms in pure Python).
+        self.accepted: dict[str, float] = {}
+
+    def keys(self, refresh: bool) -> tuple[str, list[dict]]:
+        if self.issuer is None or refresh:
+            with urllib.request.urlopen(self.metadata, timeout=10) as response:
+                metadata = json.load(response)
+            with urllib.request.urlopen(metadata["jwks_uri"], timeout=10) as response:
+                self.issuer = (metadata["issuer"], json.load(response)["keys"])
+        return self.issuer
+
+    def valid(self, authorization: str | None) -> bool:
+        token = (authorization or "").removeprefix("Bearer ")
+        if (expires := self.accepted.get(token)) and expires > time.time():
+            return True
+        if self.verified(authorization):
+            if len(self.accepted) > 16:
+                self.accepted.clear()
+            self.accepted[token] = json.loads(decode(token.split(".")[1]))["exp"]
+            return True
+        return False
+
+    def verified(self, authorization: str | None) -> bool:
+        parts = (authorization or "").removeprefix("Bearer ").split(".")
+        if not (authorization or "").startswith("Bearer ") or len(parts) != 3:
+            return False
+        try:
+            header, claims, signature = (json.loads(decode(parts[0])), json.loads(decode(parts[1])), decode(parts[2]))
+        except ValueError:
+            return False
+        if header.get("alg") != "ES256":
+            return False
+        issuer, keys = self.keys(refresh=False)
+        key = next((key for key in keys if key.get("kid") == header.get("kid")), None)
+        if key is None:
+            issuer, keys = self.keys(refresh=True)
+            key = next((key for key in keys if key.get("kid") == header.get("kid")), None)
+        if key is None or key.get("crv") != "P-256":
+            return False
+        point = (int.from_bytes(decode(key["x"]), "big"), int.from_bytes(decode(key["y"]), "big"))
+        return (es256_valid(f"{parts[0]}.{parts[1]}".encode(), signature, point)
+                and claims.get("iss") == issuer and claims.get("aud") == self.audience and claims.get("exp", 0) > time.time())
+
+
+def decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# ECDSA over P-256 (FIPS 186-4), verification only: the curve y² = x³ - 3x + b over the prime P.
+_P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
+_B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_G = (0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
+      0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5)
+
+
+def _add(p, q):
+    if p is None:
+        return q
+    if q is None:
+        return p
+    (x1, y1), (x2, y2) = p, q
+    if x1 == x2:
+        if (y1 + y2) % _P == 0:
+            return None
+        slope = (3 * x1 * x1 - 3) * pow(2 * y1, -1, _P)
+    else:
+        slope = (y2 - y1) * pow(x2 - x1, -1, _P)
+    x3 = (slope * slope - x1 - x2) % _P
+    return x3, (slope * (x1 - x3) - y1) % _P
+
+
+def _multiply(k, point):
+    result = None
+    while k:
+        if k & 1:
+            result = _add(result, point)
+        point = _add(point, point)
+        k >>= 1
+    return result
+
+
+def es256_valid(signed: bytes, signature: bytes, key: tuple[int, int]) -> bool:
+    """Whether `signature` (r and s, 32 bytes each, as JWS writes them) signs `signed` with `key`."""
+    x, y = key
+    if len(signature) != 64 or (y * y - (x * x * x - 3 * x + _B)) % _P != 0:
+        return False
+    r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    if not (0 < r < _N and 0 < s < _N):
+        return False
+    e = int.from_bytes(hashlib.sha256(signed).digest(), "big")
+    w = pow(s, -1, _N)
+    point = _add(_multiply(e * w % _N, _G), _multiply(r * w % _N, key))
+    return point is not None and point[0] % _N == r
 
 """#),
             TemplateFile(path: "api/index.html", executable: false, contents: #"""
@@ -227,21 +416,28 @@ if __name__ == "__main__":
 # A serverless chat: a SignalR Service (emulated on this machine by `apphost run`) and a Python
 # app that mints client tokens, broadcasts through the REST API and receives client messages
 # upstream. Run it with `apphost run`, then open the URL it prints.
+#
+# Keyless, as in Azure: the app signs in with a managed identity (authType: azure), and the service
+# signs in to the app's upstream with its own (auth: ManagedIdentity), so no access key is used.
 resources:
   signalr:
     type: signalr
     mode: Serverless
+    authType: azure
     upstream:
       - urlTemplate: "{api.url}/api/upstream/{hub}/{category}/{event}"
         hubPattern: "*"
         eventPattern: "*"
         categoryPattern: "*"
+        auth: { type: ManagedIdentity, resource: "api://chat-api" }
   api:
     type: project
     command: python3 app.py
     workingDirectory: api
     port: 0
     healthCheck: /health
+    env:
+      UPSTREAM_AUDIENCE: api://chat-api
     references:
       - resource: signalr
         connectionStringEnv: AzureSignalRConnectionString

@@ -2,13 +2,19 @@
 
 It receives its settings from apphost (or any environment):
   PORT                        the port to listen on (127.0.0.1)
-  ConnectionStrings__signalr  Endpoint=...;AccessKey=...;Version=1.0;  (the SignalR resource)
+  ConnectionStrings__signalr  Endpoint=...;AccessKey=...;Version=1.0;  (the SignalR resource), or
+                              Endpoint=...;AuthType=azure[.msi][;ClientId=...];Version=1.0;  (keyless)
   CHAT_HUB                    the hub name (default: chat)
+Keyless (AuthType=azure), as in Azure, with a managed identity (see entra.py):
+  IDENTITY_ENDPOINT, IDENTITY_HEADER  where the app gets its Microsoft Entra ID tokens
+  UPSTREAM_AUDIENCE           the audience of the service's upstream tokens (apphost.yaml's upstream auth)
+  APPHOST_OPENID_CONFIGURATION  the issuer's metadata under apphost run (in Azure: from AZURE_TENANT_ID)
 
 Routes:
   POST /api/negotiate?userId=U  (or header x-user-id)  -> {"url", "accessToken"} for SignalR clients
   POST /api/messages {"user", "text"}                  -> broadcasts newMessage through the REST API
-  POST /api/upstream/{hub}/{category}/{event}          <- client events from SignalR (signature checked)
+  POST /api/upstream/{hub}/{category}/{event}          <- client events from SignalR (signature, or keyless
+                                                          the service's bearer token, checked)
   GET  /health                                          -> 200 when the app can serve
   GET  /                                                -> the chat page (index.html)
 """
@@ -25,20 +31,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import entra
+
 HUB = os.environ.get("CHAT_HUB", "chat")
 PAGE = Path(__file__).with_name("index.html")
 
 
-def parse_connection_string(text: str) -> tuple[str, str]:
+def parse_connection_string(text: str) -> tuple[str, str | None, str | None]:
+    """The endpoint, the access key (None when keyless) and the client id of a user-assigned identity."""
     fields = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
     endpoint, key = fields.get("Endpoint", "").rstrip("/"), fields.get("AccessKey")
-    if not endpoint or not key:
-        sys.exit("ConnectionStrings__signalr needs Endpoint and AccessKey (this sample signs its own tokens; "
-                 "AuthType=azure needs the Management SDK)")
-    return endpoint, key
+    keyless = fields.get("AuthType", "").lower().startswith("azure")
+    if not endpoint or not (key or keyless):
+        sys.exit("ConnectionStrings__signalr needs Endpoint and AccessKey, or AuthType=azure (a managed identity)")
+    return endpoint, None if keyless else key, fields.get("ClientId")
 
 
-ENDPOINT, ACCESS_KEY = parse_connection_string(os.environ.get("ConnectionStrings__signalr", ""))
+ENDPOINT, ACCESS_KEY, CLIENT_ID = parse_connection_string(os.environ.get("ConnectionStrings__signalr", ""))
+IDENTITY = entra.ManagedIdentity(CLIENT_ID) if ACCESS_KEY is None else None
+UPSTREAM = entra.UpstreamVerifier(os.environ.get("UPSTREAM_AUDIENCE", "")) if ACCESS_KEY is None else None
 
 
 def b64url(data: bytes) -> str:
@@ -59,7 +70,8 @@ def broadcast(target: str, *arguments) -> int:
     """POST /api/v1/hubs/{hub}: every client of the hub receives target(arguments)."""
     url = f"{ENDPOINT}/api/v1/hubs/{HUB}"
     request = urllib.request.Request(url, method="POST", data=json.dumps({"target": target, "arguments": list(arguments)}).encode(),
-                                     headers={"Authorization": f"Bearer {token(url)}", "Content-Type": "application/json"})
+                                     headers={"Authorization": f"Bearer {IDENTITY.token() if IDENTITY else token(url)}",
+                                              "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
@@ -106,7 +118,8 @@ class Handler(BaseHTTPRequestHandler):
             user = parse_qs(url.query).get("userId", [None])[0] or self.headers.get("x-user-id")
             self.body()
             client_url = f"{ENDPOINT}/client/?hub={HUB}"
-            return self.reply(200, json.dumps({"url": client_url, "accessToken": token(client_url, user)}).encode())
+            access_token = entra.client_token(ENDPOINT, HUB, user, IDENTITY.token()) if IDENTITY else token(client_url, user)
+            return self.reply(200, json.dumps({"url": client_url, "accessToken": access_token}).encode())
         if url.path == "/api/messages":
             try:
                 message = json.loads(self.body() or b"{}")
@@ -121,7 +134,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def upstream(self, parts: list[str]):
         body = self.body()
-        if not signature_valid(self.headers.get("X-ASRS-Connection-Id", ""), self.headers.get("X-ASRS-Signature", "")):
+        if UPSTREAM:
+            if not UPSTREAM.valid(self.headers.get("Authorization")):
+                return self.reply(401, b'{"error":"bad or missing bearer token"}')
+        elif not signature_valid(self.headers.get("X-ASRS-Connection-Id", ""), self.headers.get("X-ASRS-Signature", "")):
             return self.reply(401, b'{"error":"bad signature"}')
         category = parts[1] if len(parts) > 1 else ""
         event = parts[2] if len(parts) > 2 else ""
