@@ -35,7 +35,7 @@ public struct TokenIssuer: Sendable {
 
     /// The key id in the token header: the first 16 hex digits of the public key's SHA-256.
     public var keyID: String {
-        SHA256.hash(data: key.publicKey.derRepresentation).prefix(8).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        SHA256.hash(data: key.publicKey.derRepresentation).prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 
     /// A token of `identity` for `resource` (its `aud`), valid from `now`; and its expiry.
@@ -61,11 +61,5 @@ public struct TokenIssuer: Sendable {
     static func base64URL(_ data: Data) -> String {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -40,6 +40,12 @@ struct AccessKeyStore: AccessKeyProvider {
         return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 
+    /// `count` random bytes as lowercase hex, for secrets that travel in URLs and headers.
+    static func randomHex(_ count: Int) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(randomBytes(count).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
+    }
+
     /// Creates `.apphost/` (mode 0700) if needed, with a `.gitignore` that keeps all of it, keys
     /// and logs, out of git, as `.pytest_cache/` and `.build/` do for their tools.
     static func prepareStateFolder(_ folder: URL) throws {

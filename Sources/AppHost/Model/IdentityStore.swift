@@ -61,7 +61,6 @@ struct IdentityStore: IdentityProvider {
 
     /// 32 random bytes in hex.
     private static func newHeader() -> String {
-        let digits = Array("0123456789abcdef")
-        return String(AccessKeyStore.randomBytes(32).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
+        AccessKeyStore.randomHex(32)
     }
 }

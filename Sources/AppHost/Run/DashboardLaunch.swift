@@ -107,6 +107,6 @@ struct DashboardLaunch: Sendable {
 
     /// 32 random bytes as hex: for links, where base64's `+` and `/` would need escaping.
     static func randomToken() -> String {
-        AccessKeyStore.randomBytes(32).map { String(format: "%02x", $0) }.joined()
+        AccessKeyStore.randomHex(32)
     }
 }

@@ -25,18 +25,13 @@ public struct EntraTokenValidator: Sendable {
         self.issuer = issuer
     }
 
-    /// Whether `token` claims to be an Entra token (ES256 or RS256) rather than an access-key
-    /// token (HS256), so a caller knows which check to run and which refusal to give.
-    public static func looksLikeEntraToken(_ token: String) -> Bool {
-        // The header alone: the payload is decoded once, by the validator that applies.
-        guard let headerText = token.split(separator: ".", maxSplits: 1).first, let header = Base64URL.decode(headerText),
-              let algorithm = (try? JSONCodec.decode(header))?["alg"]?.string else { return false }
-        return algorithm.hasPrefix("ES") || algorithm.hasPrefix("RS") || algorithm.hasPrefix("PS")
-    }
-
     /// Validates `token` at `now`, returning who signed in.
     public func validate(_ token: String, now: Date = Date()) throws(TokenRejection) -> EntraPrincipal {
-        let parts = try JWTParts(token)
+        try validate(try JWTParts(token), now: now)
+    }
+
+    /// Validates an already split token.
+    func validate(_ parts: JWTParts, now: Date = Date()) throws(TokenRejection) -> EntraPrincipal {
         guard parts.header["alg"]?.string == "ES256" else {
             throw TokenRejection("the Entra ID token must be signed with ES256 by apphost's local token service, not \(parts.header["alg"]?.string ?? "no algorithm")")
         }

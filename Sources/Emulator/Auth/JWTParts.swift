@@ -28,4 +28,11 @@ struct JWTParts {
         self.payload = payload
         self.signature = signature
     }
+
+    /// Whether the token is signed asymmetrically, as Entra ID's are (ES…, RS…, PS…), rather
+    /// than with an access key (HS256): which check applies and which refusal to give.
+    var isAsymmetric: Bool {
+        guard let algorithm = header["alg"]?.string else { return false }
+        return algorithm.hasPrefix("ES") || algorithm.hasPrefix("RS") || algorithm.hasPrefix("PS")
+    }
 }

@@ -116,10 +116,9 @@ extension RESTAPI {
     }
 
     /// `/api/v1/hubs/{hub}/...`
-    func v1(_ route: Route, _ request: inout Request, context: EmulatorRequestContext) async -> Response {
-        guard let parsed = V1Route(route.segments) else { return notFound(route) }
+    func v1(_ parsed: V1Route, hub: String, _ request: inout Request, context: EmulatorRequestContext) async -> Response {
         if let group = parsed.group, let problem = checkGroup(group) { return ErrorResponse.make(problem) }
-        let hub = route.hub, registry = service.registry, method = request.method
+        let registry = service.registry, method = request.method
         switch (parsed, method) {
         case (.broadcast, .post):
             let excluded = excluded(request)
@@ -160,13 +159,12 @@ extension RESTAPI {
     }
 
     /// `/api/hubs/{hub}/...?api-version=2022-06-01`
-    func v2022(_ route: Route, _ request: inout Request, context: EmulatorRequestContext) async -> Response {
-        guard let parsed = V2022Route(route.segments) else { return notFound(route) }
+    func v2022(_ parsed: V2022Route, hub: String, _ request: inout Request, context: EmulatorRequestContext) async -> Response {
         if let group = parsed.group, let problem = checkGroup(group) { return ErrorResponse.make(problem) }
         if let user = parsed.user, user.isEmpty || user.count > 1024 {
             return ErrorResponse.make(status: 400, "invalid user id: 1 to 1024 characters")
         }
-        let hub = route.hub, registry = service.registry, method = request.method
+        let registry = service.registry, method = request.method
         switch (parsed, method) {
         case (.send, .post):
             let excluded = excluded(request)

@@ -8,16 +8,38 @@ import NIOCore
 struct RESTAPI: Sendable {
     let service: HubService
 
-    /// The two documents, which differ in routes and status codes.
-    enum Version {
-        case v1, v2022
-    }
+    /// What a request addresses, parsed once from its path (past `/api` or `/api/v1`): its
+    /// methods, its data action and its handler all follow from it.
+    enum Operation {
+        case health
+        case accessKey
+        case v1(V1Route)
+        case v2022(V2022Route)
 
-    /// A parsed request: which document, which hub, the remaining path segments.
-    struct Route {
-        var version: Version
-        var hub: String
-        var segments: [String]
+        /// The operation at `segments`; nil for no route.
+        init?(_ segments: [String], isV1: Bool) {
+            if segments == ["health"] {
+                self = .health
+            } else if !isV1, segments == ["auth", "accessKey"] {
+                self = .accessKey
+            } else if segments.count >= 2, segments[0] == "hubs" {
+                let past = Array(segments.dropFirst(2))
+                guard let operation = isV1 ? V1Route(past).map(Operation.v1) : V2022Route(past).map(Operation.v2022) else { return nil }
+                self = operation
+            } else {
+                return nil
+            }
+        }
+
+        /// The methods its document gives it.
+        var methods: [HTTPRequest.Method] {
+            switch self {
+            case .health: [.get, .head]
+            case .accessKey: [.get]
+            case .v1(let route): route.methods
+            case .v2022(let route): route.methods
+            }
+        }
     }
 
     static func addRoutes(to router: Router<EmulatorRequestContext>, service: HubService) {
@@ -25,47 +47,51 @@ struct RESTAPI: Sendable {
         for method in [HTTPRequest.Method.get, .head, .post, .put, .delete, .patch, .trace, HTTPRequest.Method("QUERY")!] {
             router.on("/api/**", method: method) { request, context in
                 let isV1 = request.uri.path.hasPrefix("/api/v1/")
-                return await ErrorResponse.$plainText.withValue(isV1) { await api.handle(request, context: context) }
+                return await ErrorResponse.$plainText.withValue(isV1) { await api.handle(request, isV1: isV1, context: context) }
             }
         }
     }
 
-    func handle(_ request: Request, context: EmulatorRequestContext) async -> Response {
+    func handle(_ request: Request, isV1: Bool, context: EmulatorRequestContext) async -> Response {
         let rawSegments = request.uri.path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
         // ["api", "v1", ...] or ["api", ...]
-        let isV1 = rawSegments.count >= 2 && rawSegments[1] == "v1"
         let rest = Array(rawSegments.dropFirst(isV1 ? 2 : 1))
         // The route and its methods first, from the path alone, as a router would.
-        guard let allowed = Self.methods(of: rest, isV1: isV1) else {
+        guard let operation = Operation(rest, isV1: isV1) else {
             return ErrorResponse.make(status: 404, "no such route: \(request.uri.path)")
         }
-        guard allowed.contains(request.method) else { return methodNotAllowed(allowed) }
-        if rest == ["health"] { return Response(status: .ok) }
+        guard operation.methods.contains(request.method) else { return methodNotAllowed(operation.methods) }
+        if case .health = operation { return Response(status: .ok) }
         if !isV1, request.query("api-version")?.isEmpty ?? true {
             return ErrorResponse.make(status: 400, "the 'api-version' query parameter is required (2022-06-01 or 2024-12-01)")
         }
-        let action = Self.dataAction(of: rest, isV1: isV1, method: request.method)
-        if !isV1, rest == ["auth", "accessKey"] { return authorized(request, for: action) ?? temporaryAccessKey() }
         // Who is asking comes before what is asked: a caller without a valid token learns nothing.
-        if let refusal = authorized(request, for: action) { return refusal }
+        if let refusal = authorized(request, for: operation.dataAction(method: request.method)) { return refusal }
+        if case .accessKey = operation { return temporaryAccessKey() }
+        // A hub route: `rest` is ["hubs", hub, ...].
         var hub: String
         do { hub = try HubService.checkHub(rest[1]) } catch { return ErrorResponse.make(error) }
         if !isV1, let application = request.query("application") {
             do { hub = try HubService.checkHub(application) + "_" + hub } catch { return ErrorResponse.make(error) }
         }
-        let route = Route(version: isV1 ? .v1 : .v2022, hub: hub, segments: Array(rest.dropFirst(2)))
         var request = request
-        return await (isV1 ? v1(route, &request, context: context) : v2022(route, &request, context: context))
+        switch operation {
+        case .v1(let route): return await v1(route, hub: hub, &request, context: context)
+        case .v2022(let route): return await v2022(route, hub: hub, &request, context: context)
+        case .health, .accessKey: return Response(status: .ok)  // answered above
+        }
     }
 
     /// nil when the request carries a valid token for its path whose caller may do `action`;
     /// else the 401 or 403 to answer. An Entra ID token needs a role that grants the action; an
     /// access-key token may do everything, unless local authentication is disabled.
     func authorized(_ request: Request, for action: SignalRDataAction?) -> Response? {
-        guard let token = request.accessToken else {
+        guard let text = request.accessToken else {
             return ErrorResponse.make(status: 401, "no access token: send 'Authorization: Bearer <token>'")
         }
-        if EntraTokenValidator.looksLikeEntraToken(token) {
+        let token: JWTParts
+        do { token = try JWTParts(text) } catch { return refusedToken(request, error.reason) }
+        if token.isAsymmetric {
             guard let entra = service.configuration.entra else {
                 return ErrorResponse.make(status: 401, "this resource takes access-key tokens only (authType: accessKey), not Microsoft Entra ID tokens")
             }
@@ -109,24 +135,11 @@ struct RESTAPI: Sendable {
 
     // MARK: Shared operations
 
-    /// The methods of the route at `segments` (past `/api` or `/api/v1`); nil for no route.
-    static func methods(of segments: [String], isV1: Bool) -> [HTTPRequest.Method]? {
-        if segments == ["health"] { return [.get, .head] }
-        if !isV1, segments == ["auth", "accessKey"] { return [.get] }
-        guard segments.count >= 2, segments[0] == "hubs" else { return nil }
-        let past = Array(segments.dropFirst(2))
-        return isV1 ? V1Route(past)?.methods : V2022Route(past)?.methods
-    }
-
     /// 405, with the route's methods in `Allow` (RFC 9110).
     func methodNotAllowed(_ allowed: [HTTPRequest.Method]) -> Response {
         var response = ErrorResponse.make(status: 405, "method not allowed on this route; it takes \(allowed.map(\.rawValue).joined(separator: ", "))")
         response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
         return response
-    }
-
-    func notFound(_ route: Route) -> Response {
-        ErrorResponse.make(status: 404, "no such route under hub '\(route.hub)': /\(route.segments.joined(separator: "/"))")
     }
 
     func excluded(_ request: Request) -> Set<String> {

@@ -52,19 +52,7 @@ public struct ResolvedApplication: ConnectionValues {
                 requested = nil
             }
             guard let requested else { continue }
-            if requested > 0 {
-                ports[resource.name] = requested
-                continue
-            }
-            // An allocator may hand back a port it gave before (or a fixed one): ask again.
-            var port = try allocator.freePort(for: resource.name)
-            var attempts = 1
-            while taken.contains(port), attempts < 100 {
-                port = try allocator.freePort(for: resource.name)
-                attempts += 1
-            }
-            taken.insert(port)
-            ports[resource.name] = port
+            ports[resource.name] = requested > 0 ? requested : try Self.freePort(for: resource.name, from: &allocator, avoiding: &taken)
         }
         self.ports = ports
         self.accessKeys = accessKeys
@@ -74,17 +62,20 @@ public struct ResolvedApplication: ConnectionValues {
         }
         self.identities = identities
         tenantID = identities.isEmpty ? nil : try identityProvider?.tenantID()
-        if identities.isEmpty {
-            identityPort = nil
-        } else {
-            var port = try allocator.freePort(for: Self.identityServiceName)
-            var attempts = 1
-            while taken.contains(port), attempts < 100 {
-                port = try allocator.freePort(for: Self.identityServiceName)
-                attempts += 1
-            }
-            identityPort = port
+        identityPort = identities.isEmpty ? nil : try Self.freePort(for: Self.identityServiceName, from: &allocator, avoiding: &taken)
+    }
+
+    /// A free port from `allocator` that is not in `taken`, which it joins. An allocator may
+    /// hand back a port it gave before (or a fixed one): then it is asked again.
+    private static func freePort(for name: String, from allocator: inout some PortAllocator, avoiding taken: inout Set<Int>) throws -> Int {
+        var port = try allocator.freePort(for: name)
+        var attempts = 1
+        while taken.contains(port), attempts < 100 {
+            port = try allocator.freePort(for: name)
+            attempts += 1
         }
+        taken.insert(port)
+        return port
     }
 
     /// The name the token service's port is allocated under (not a valid resource name).
