@@ -2,20 +2,35 @@ import ArgumentParser
 import Foundation
 import Resources
 
-/// `apphost publish --bicep`: the Bicep that provisions the model's SignalR resources in Azure.
+/// `apphost publish --bicep`: everything `azd up` needs to run the whole application in Azure.
 struct PublishCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "publish",
-        abstract: "Write the infrastructure that provisions the model's resources in Azure.",
+        abstract: "Write the infrastructure and deployment of the whole application for Azure (azd up).",
         discussion: """
-            With --bicep, writes to DIR: main.bicep (subscription scope: a resource group \
-            rg-<environmentName> and every module), one module per SignalR resource \
-            (<name>/<name>.bicep) and one for its role assignments (<name>-roles/<name>-roles.bicep), \
-            main.parameters.json for the Azure Developer CLI, and apphost-manifest.json (every \
-            resource, and the environment each project receives once deployed).
+            With --bicep, writes to DIR:
+              main.bicep            subscription scope: the resource group rg-<environmentName>
+                                    and every module below
+              main.parameters.json  the parameters, filled by the Azure Developer CLI (azd)
+              env/env.bicep         a Container Apps environment (Consumption), an Azure
+                                    Container Registry (Basic) with the identity that pulls
+                                    from it (AcrPull), and a Log Analytics workspace
+              <signalr>/...         each SignalR resource, and <signalr>-roles/ for you
+              <project>/...         each project as a container app, with its own managed
+                                    identity (<project>-identity/), its SignalR roles
+                                    (<project>-roles-<signalr>/) and, for a Python or Node.js
+                                    project without 'image:' or 'dockerfile:', a Dockerfile
+              apphost-manifest.json every resource and the variables each project receives
+            and azure.yaml beside apphost.yaml: one azd service per project.
+
+            Next: `azd up` creates the resources, builds and pushes each image, and deploys the
+            apps with the right identity and roles. Every project receives exactly what \
+            `apphost env --publish` shows; secret-looking variables are container app secrets \
+            whose values azd asks for (or `azd env set <PROJECT>_<NAME> …`).
 
             Output is deterministic. Files apphost did not write are never overwritten unless \
-            --force. Nothing is started and nothing is sent to Azure.
+            --force; files of projects or resources removed from the model are deleted. Nothing \
+            is started and nothing is sent to Azure.
             """
     )
 
@@ -27,7 +42,7 @@ struct PublishCommand: ParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The folder to write to.", valueName: "DIR"))
     var output = "infra"
 
-    @Flag(help: "Overwrite files in DIR even when apphost did not write them.")
+    @Flag(help: "Overwrite files even when apphost did not write them.")
     var force = false
 
     func validate() throws {
@@ -37,36 +52,93 @@ struct PublishCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (_, model) = try model.loadModel()
-        let files = BicepPublisher(model: model).files()
-        let folder = URL(fileURLWithPath: output, isDirectory: true)
-        try checkOutputFolder(folder, files: files)
-        let stale = staleFiles(in: folder, keeping: Set(files.map(\.path)))
-        for file in files {
-            let url = folder.appendingPathComponent(file.path)
+        let (file, model) = try model.loadModel()
+        let outputFolder = URL(fileURLWithPath: output, isDirectory: true).standardizedFileURL
+        let publisher = BicepPublisher(model: model, layout: layout(of: model, file: file, outputFolder: outputFolder))
+        let problems = publisher.problems() + missingDockerfiles(of: model, file: file)
+        if !problems.isEmpty {
+            Console.report(problems)
+            throw CommandFailure.userError("\(file.path) cannot be deployed as it is; nothing was written")
+        }
+        let files = publisher.files().map { WrittenFile(file: $0, folder: $0.root == .model ? file.folder : outputFolder) }
+        try checkOutputFolder(outputFolder, files: files)
+        let stale = staleFiles(in: outputFolder, keeping: Set(files.filter { $0.file.root == .output }.map(\.file.path)))
+        for written in files {
             do {
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(file.contents.utf8).write(to: url, options: .atomic)
+                try FileManager.default.createDirectory(at: written.url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(written.file.contents.utf8).write(to: written.url, options: .atomic)
             } catch {
-                throw CommandFailure.runtimeFailure("error: cannot write \(display(file.path)): \(error.localizedDescription)")
+                throw CommandFailure.runtimeFailure("error: cannot write \(written.shown): \(error.localizedDescription)")
             }
-            Console.output("wrote \(display(file.path))")
+            Console.output("wrote \(written.shown)")
         }
         for path in stale {
-            let url = folder.appendingPathComponent(path)
+            let url = outputFolder.appendingPathComponent(path)
             guard (try? FileManager.default.removeItem(at: url)) != nil else { continue }
-            Console.output("removed \(display(path)) (its resource is no longer in the model)")
+            Console.output("removed \(display(url)) (its resource is no longer in the model)")
             let parent = url.deletingLastPathComponent()
-            if (try? FileManager.default.contentsOfDirectory(atPath: parent.path))?.isEmpty == true, parent.path != folder.path {
+            if (try? FileManager.default.contentsOfDirectory(atPath: parent.path))?.isEmpty == true, parent.path != outputFolder.path {
                 try? FileManager.default.removeItem(at: parent)
             }
         }
-        Console.output("""
+        for generated in files where generated.file.path.hasSuffix("/Dockerfile") {
+            let project = generated.file.path.dropLast("/Dockerfile".count)
+            Console.output("note: project '\(project)' is built from \(generated.shown), written from its command")
+        }
+        Console.output(nextSteps(model: model, folder: file.folder, secrets: publisher.secretEnvironmentVariables))
+    }
 
-            next: azd provision
-              or: az deployment sub create --location <region> --template-file \(display("main.bicep")) \\
-                    --parameters environmentName=<name> location=<region> principalId=$(az ad signed-in-user show --query id -o tsv)
-            """)
+    /// What to run next, from the folder of apphost.yaml.
+    private func nextSteps(model: ApplicationModel, folder: URL, secrets: [String]) -> String {
+        var text = "\nnext: azd up"
+        if display(folder) != "." { text += "   (in \(display(folder)), beside azure.yaml)" }
+        if model.projects.isEmpty {
+            text += "\n  or: az deployment sub create --location <region> --template-file \(display(URL(fileURLWithPath: output).appendingPathComponent("main.bicep"))) \\\n        --parameters environmentName=<name> location=<region> principalId=$(az ad signed-in-user show --query id -o tsv)"
+        } else {
+            text += "\n  it creates the resource group, the SignalR resources, the Container Apps environment and registry, an identity and roles per project, and deploys every project"
+        }
+        if !secrets.isEmpty {
+            text += "\n  secrets: azd asks for \(secrets.joined(separator: ", ")) (or set them first with `azd env set NAME VALUE`)"
+        }
+        return text
+    }
+
+    /// The disk facts publishing needs: the output folder relative to apphost.yaml's, and the
+    /// files in each project's folder (to find its dependency file).
+    private func layout(of model: ApplicationModel, file: ModelFile, outputFolder: URL) -> PublishLayout {
+        var projectFiles: [String: Set<String>] = [:]
+        for project in model.projects {
+            let folder = file.folder.appendingPathComponent(project.workingDirectory ?? ".")
+            projectFiles[project.name] = Set((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+        }
+        return PublishLayout(infraFolder: Self.relativePath(from: file.folder, to: outputFolder), projectFiles: projectFiles)
+    }
+
+    /// A `dockerfile:` that names no file, located at the key.
+    private func missingDockerfiles(of model: ApplicationModel, file: ModelFile) -> [Diagnostic] {
+        model.projects.compactMap { project in
+            guard case .dockerfile(let path) = project.container,
+                  !FileManager.default.fileExists(atPath: file.folder.appendingPathComponent(path).path) else { return nil }
+            return .error("the dockerfile '\(path)' of project '\(project.name)' does not exist", at: project.location(of: "dockerfile"),
+                          hint: "give its path relative to apphost.yaml's folder, or remove 'dockerfile:' to let apphost write one")
+        }
+    }
+
+    /// The path from folder `from` to `to`, with `..` where `to` is outside.
+    static func relativePath(from: URL, to: URL) -> String {
+        let source = from.standardizedFileURL.pathComponents, target = to.standardizedFileURL.pathComponents
+        var common = 0
+        while common < source.count, common < target.count, source[common] == target[common] { common += 1 }
+        let parts = Array(repeating: "..", count: source.count - common) + target[common...]
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+
+    /// A generated file with where it goes.
+    private struct WrittenFile {
+        let file: BicepPublisher.GeneratedFile
+        let folder: URL
+        var url: URL { folder.appendingPathComponent(file.path) }
+        var shown: String { PublishCommand.shownPath(url) }
     }
 
     /// Files an earlier publication wrote (listed in its manifest, still unedited) that this
@@ -82,12 +154,18 @@ struct PublishCommand: ParsableCommand {
         }
     }
 
-    private func display(_ path: String) -> String {
-        (output as NSString).appendingPathComponent(path)
+    private func display(_ url: URL) -> String { Self.shownPath(url) }
+
+    /// A path as messages show it: relative to the current folder when inside it.
+    static func shownPath(_ url: URL) -> String {
+        let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+        let path = url.standardizedFileURL.path
+        if path == current { return "." }
+        return path.hasPrefix(current + "/") ? String(path.dropFirst(current.count + 1)) : path
     }
 
     /// Refuses a DIR that is a file, and files in the way that apphost did not write.
-    private func checkOutputFolder(_ folder: URL, files: [BicepPublisher.GeneratedFile]) throws(CommandFailure) {
+    private func checkOutputFolder(_ folder: URL, files: [WrittenFile]) throws(CommandFailure) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw .userError("error: \(output) is a file, not a folder\n    hint: choose another folder with -o DIR")
@@ -95,13 +173,12 @@ struct PublishCommand: ParsableCommand {
         guard !force else { return }
         let manifest = try? String(contentsOf: folder.appendingPathComponent("apphost-manifest.json"), encoding: .utf8)
         var foreign: [String] = []
-        for file in files {
-            let url = folder.appendingPathComponent(file.path)
+        for written in files {
             var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else { continue }
-            let contents = isFolder.boolValue ? nil : try? String(contentsOf: url, encoding: .utf8)
-            if contents.map({ !BicepPublisher.isGenerated(path: file.path, contents: $0, manifest: manifest) }) ?? true {
-                foreign.append(display(file.path))
+            guard FileManager.default.fileExists(atPath: written.url.path, isDirectory: &isFolder) else { continue }
+            let contents = isFolder.boolValue ? nil : try? String(contentsOf: written.url, encoding: .utf8)
+            if contents.map({ !BicepPublisher.isGenerated(path: written.file.path, contents: $0, manifest: manifest) }) ?? true {
+                foreign.append(written.shown)
             }
         }
         if !foreign.isEmpty {

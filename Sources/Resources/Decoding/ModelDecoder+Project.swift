@@ -4,7 +4,7 @@ import Access
 extension ModelDecoder {
     /// The keys of a project.
     static let projectKeys = ["type", "command", "args", "workingDirectory", "env", "envFile", "port", "portEnv", "healthCheck",
-                              "references", "waitFor", "restart", "shutdownTimeout"]
+                              "references", "waitFor", "restart", "shutdownTimeout", "image", "dockerfile", "minReplicas", "maxReplicas"]
 
     mutating func decodeProject(name: String, at location: SourceLocation, fields: [YAMLPair]) -> ProjectResource? {
         var project = ProjectResource(name: name, location: location)
@@ -47,6 +47,14 @@ extension ModelDecoder {
                 }
             case "shutdownTimeout":
                 project.shutdownTimeout = duration(value, key: "shutdownTimeout") ?? project.shutdownTimeout
+            case "image":
+                if let image = string(value, key: "image") { project.container = .image(image) }
+            case "dockerfile":
+                if let path = string(value, key: "dockerfile") { project.container = .dockerfile(path) }
+            case "minReplicas":
+                project.minReplicas = integer(value, key: "minReplicas", in: 0...1000, meaning: "a number of replicas") ?? project.minReplicas
+            case "maxReplicas":
+                project.maxReplicas = integer(value, key: "maxReplicas", in: 1...1000, meaning: "a number of replicas") ?? project.maxReplicas
             default:
                 unknownSetting(pair, of: "project '\(name)'", allowed: Self.projectKeys, otherType: ("signalr", Self.signalRKeys))
             }

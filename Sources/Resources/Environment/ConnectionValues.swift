@@ -20,6 +20,12 @@ public protocol ConnectionValues: Sendable {
     func host(of project: ProjectResource) -> String
     /// The port a project's endpoint listens on.
     func port(of project: ProjectResource) -> String
+    /// The connection string `project` receives for `resource`, with its secrets.
+    func connectionString(of resource: SignalRResource, for project: ProjectResource) -> (value: String, secrets: [String])
+    /// The variables that tell `project` which managed identity it signs in with.
+    func identityVariables(for project: ProjectResource) -> [EnvironmentVariable]
+    /// The value of one of `project`'s own `env:` entries.
+    func value(of entry: EnvironmentEntry, in project: ProjectResource) -> (value: String, secrets: [String])
     /// The managed identity `project` signs in with; nil when it has none.
     func managedIdentity(of project: ProjectResource) -> ManagedIdentityValues?
     /// The token endpoint of the managed identities (`IDENTITY_ENDPOINT`); nil when none runs.
@@ -43,6 +49,40 @@ extension ConnectionValues {
             return connectionString(endpoint: uri(of: resource), authentication: .managedIdentity(clientID: identity.clientID), accessKey: nil)
         }
         return connectionString(of: resource)
+    }
+
+    /// Under `apphost run`, what Azure App Service and Container Apps give an app with a managed
+    /// identity: the token endpoint and its secret header, the client id when the app must pick
+    /// its user-assigned identity, and where the tokens' signing keys are.
+    public func identityVariables(for project: ProjectResource) -> [EnvironmentVariable] {
+        guard let identity = managedIdentity(of: project), let endpoint = identityEndpoint else { return [] }
+        var variables = [
+            EnvironmentVariable(name: "IDENTITY_ENDPOINT", value: endpoint),
+            EnvironmentVariable(name: "IDENTITY_HEADER", value: identity.header, secrets: [identity.header]),
+        ]
+        if usesUserAssignedIdentity(project) { variables.append(EnvironmentVariable(name: "AZURE_CLIENT_ID", value: identity.clientID)) }
+        // Local only: Entra ID's metadata lives at login.microsoftonline.com in Azure.
+        if let configuration = openIDConfiguration {
+            variables.append(EnvironmentVariable(name: "APPHOST_OPENID_CONFIGURATION", value: configuration))
+        }
+        return variables
+    }
+
+    /// Whether `project` references an emulated resource with `authType: azure.msi`, whose SDKs
+    /// pick the identity by `AZURE_CLIENT_ID`.
+    private func usesUserAssignedIdentity(_ project: ProjectResource) -> Bool {
+        project.references.contains { reference in
+            guard case .signalR(let resource)? = model.resource(named: reference.resource), resource.emulator,
+                  case .managedIdentity = resource.localAuthentication else { return false }
+            return true
+        }
+    }
+
+    /// The entry's template with its expressions replaced; all of it is secret when its name
+    /// says so.
+    public func value(of entry: EnvironmentEntry, in project: ProjectResource) -> (value: String, secrets: [String]) {
+        let rendered = render(entry.value)
+        return (rendered.value, EnvironmentVariable.nameSuggestsSecret(entry.name) ? [rendered.value] : rendered.secrets)
     }
 
     /// Renders a connection string from its parts, in the order the Azure SDKs print them.

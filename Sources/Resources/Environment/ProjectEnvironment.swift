@@ -34,33 +34,17 @@ extension ConnectionValues {
                 continue
             }
         }
-        if let identity = managedIdentity(of: project), let endpoint = identityEndpoint {
-            // What Azure App Service and Container Apps give an app with a managed identity.
-            set("IDENTITY_ENDPOINT", endpoint)
-            set("IDENTITY_HEADER", identity.header, secrets: [identity.header])
-            if usesUserAssignedIdentity(project) { set("AZURE_CLIENT_ID", identity.clientID) }
-            // Local only: Entra ID's metadata lives at login.microsoftonline.com in Azure.
-            if let configuration = openIDConfiguration { set("APPHOST_OPENID_CONFIGURATION", configuration) }
+        for variable in identityVariables(for: project) {
+            set(variable.name, variable.value, secrets: variable.secrets)
         }
         if project.hasEndpoint {
             set(project.portEnv, port(of: project))
         }
         for entry in project.environment {
-            let rendered = render(entry.value)
-            let secrets = EnvironmentVariable.nameSuggestsSecret(entry.name) ? [rendered.value] : rendered.secrets
-            set(entry.name, rendered.value, secrets: secrets)
+            let own = value(of: entry, in: project)
+            set(entry.name, own.value, secrets: own.secrets)
         }
         return variables
-    }
-
-    /// Whether `project` references an emulated resource with `authType: azure.msi`, whose SDKs
-    /// pick the identity by `AZURE_CLIENT_ID`.
-    private func usesUserAssignedIdentity(_ project: ProjectResource) -> Bool {
-        project.references.contains { reference in
-            guard case .signalR(let resource)? = model.resource(named: reference.resource), resource.emulator,
-                  case .managedIdentity = resource.localAuthentication else { return false }
-            return true
-        }
     }
 
     /// The names apphost injects into `project` itself (not those of its `env:` or `envFile`).

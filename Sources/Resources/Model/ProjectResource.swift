@@ -36,6 +36,13 @@ public struct ProjectResource: Sendable {
     public var restart: RestartPolicy = .onFailure
     /// How long `apphost run` waits after SIGTERM before it sends SIGKILL (default 10 s).
     public var shutdownTimeout: Duration = .seconds(10)
+    /// How the project becomes a container image when it is published.
+    public var container: ContainerSource = .generated
+    /// The fewest replicas of the published container app (default 1, so a worker without
+    /// ingress keeps running and upstream calls meet no cold start).
+    public var minReplicas = 1
+    /// The most replicas of the published container app (default 10, Azure's own).
+    public var maxReplicas = 10
 
     /// Creates a project with the defaults of apphost.yaml.
     public init(name: String, location: SourceLocation) {
@@ -50,6 +57,16 @@ public struct ProjectResource: Sendable {
 
     /// Whether the project has an HTTP endpoint.
     public var hasEndpoint: Bool { port != nil }
+}
+
+/// Where a published project's container image comes from.
+public enum ContainerSource: Sendable, Equatable {
+    /// A Dockerfile `apphost publish` writes from the project's command (Python or Node.js).
+    case generated
+    /// The user's Dockerfile (`dockerfile:`), relative to apphost.yaml's folder.
+    case dockerfile(String)
+    /// An image used as is (`image:`): nothing is built.
+    case image(String)
 }
 
 /// A project's reference to another resource.

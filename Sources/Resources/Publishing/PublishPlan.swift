@@ -1,55 +1,63 @@
-import Foundation
+import Access
 
 /// What a deployment of the model consists of: which SignalR resources are created or only
-/// referenced, and which project values their upstream URLs need as parameters.
+/// referenced, where their upstreams point, and what each project needs to become a container app.
 struct PublishPlan {
     /// The API version of `Microsoft.SignalRService/signalR` that Aspire writes.
     static let signalRAPIVersion = "2024-03-01"
     /// The resource type with its API version, as Bicep writes it.
     static let signalRType = "Microsoft.SignalRService/signalR@\(signalRAPIVersion)"
 
-    /// A value of a project that a SignalR module needs (an upstream URL): a parameter of the
-    /// module, passed through main.bicep, filled by azd from an environment variable.
-    struct ProjectParameter: Equatable {
-        /// The expression in the model (`{api.url}`).
-        var expression: ValueExpression
-        /// The Bicep parameter (`apiUrl`).
-        var name: String
-        /// The azd environment variable that fills it (`API_URL`).
-        var environmentVariable: String
-        /// The manifest expression for the value (`{api.bindings.http.url}`).
-        var manifestValue: String
-
-        static func == (lhs: ProjectParameter, rhs: ProjectParameter) -> Bool { lhs.name == rhs.name }
-    }
-
     let model: ApplicationModel
+    /// Where things are on disk, as the command line found them.
+    let layout: PublishLayout
 
-    /// The project parameters of one SignalR resource, each once, in order of appearance.
-    func parameters(of resource: SignalRResource) -> [ProjectParameter] {
-        guard resource.mode == .serverless else { return [] }
-        var result: [ProjectParameter] = []
-        for expression in resource.upstream.flatMap(\.urlTemplate.expressions) {
-            guard case .project(let project)? = model.resource(named: expression.resource),
-                  let value = PublishedValues(model: model).value(of: expression) else { continue }
-            let suffix = expression.property.prefix(1).uppercased() + expression.property.dropFirst()
-            let parameter = ProjectParameter(
-                expression: expression,
-                name: BicepSyntax.parameterName(project.name, suffix),
-                environmentVariable: ResourceName.environmentPrefix(of: project.name) + "_" + expression.property.uppercased(),
-                manifestValue: value.value)
-            if !result.contains(parameter) { result.append(parameter) }
+    /// The values every project receives once deployed.
+    var values: PublishedValues { PublishedValues(model: model) }
+
+    /// An upstream URL template with its project values replaced by the projects' public
+    /// addresses (the service calls them from outside the environment).
+    func upstreamURL(_ template: UpstreamTemplate) -> BicepInterpolation {
+        let text = template.urlTemplate.segments.map { segment -> String in
+            switch segment {
+            case .text(let literal):
+                return literal
+            case .expression(let expression):
+                if case .project(let project)? = model.resource(named: expression.resource) {
+                    switch ValueProperty(rawValue: expression.property) {
+                    case .url?: return values.publicURL(of: project)
+                    case .host?: return "\(DeploymentNames.appName(of: project)).\(DeploymentNames.defaultDomain)"
+                    case .port?: return "443"
+                    default: break
+                    }
+                }
+                return values.value(of: expression)?.value ?? "{\(expression.resource).\(expression.property)}"
+            }
+        }.joined()
+        return BicepInterpolation(text)
+    }
+
+    /// The module parameters of `resource`'s upstream URLs, each once.
+    func upstreamParameters(of resource: SignalRResource) -> [BicepInterpolation.Parameter] {
+        guard resource.emulator, resource.mode == .serverless else { return [] }
+        var result: [BicepInterpolation.Parameter] = []
+        for parameter in resource.upstream.flatMap({ upstreamURL($0).parameters }) where !result.contains(parameter) {
+            result.append(parameter)
         }
         return result
     }
 
-    /// Every project parameter of the model, each once.
-    var allParameters: [ProjectParameter] {
-        var result: [ProjectParameter] = []
-        for resource in model.signalRResources {
-            for parameter in parameters(of: resource) where !result.contains(parameter) { result.append(parameter) }
+    /// Each SignalR resource `project` references, with the roles it holds there.
+    func roles(of project: ProjectResource) -> [(resource: SignalRResource, roles: [SignalRRole])] {
+        project.references.compactMap { reference in
+            guard case .signalR(let resource)? = model.resource(named: reference.resource) else { return nil }
+            return (resource, reference.effectiveRoles(on: resource))
         }
-        return result
+    }
+
+    /// The secret variables of `project`'s own `env:`, which become secure parameters.
+    func secretVariables(of project: ProjectResource) -> [String] {
+        project.environment.map(\.name).filter(EnvironmentVariable.nameSuggestsSecret)
     }
 
     /// The name of an existing cloud resource: the first label of its endpoint's host.

@@ -23,7 +23,7 @@ struct SignalRModule {
     }
 
     private var created: String {
-        let parameters = plan.parameters(of: resource)
+        let parameters = plan.upstreamParameters(of: resource)
         var text = BicepSyntax.header("the Azure SignalR Service '\(resource.name)' (\(resource.mode.rawValue) mode).", model: plan.model)
         text += """
 
@@ -34,7 +34,7 @@ struct SignalRModule {
         for parameter in parameters {
             text += """
 
-                @description(\(BicepSyntax.string("The URL of project '\(parameter.expression.resource)' once deployed: upstream events are posted there.")))
+                @description(\(BicepSyntax.string("\(parameter.source), which the upstream URLs use (a project's address is its container app's).")))
                 param \(parameter.name) string
 
                 """
@@ -68,19 +68,11 @@ struct SignalRModule {
         if resource.mode == .serverless, !resource.upstream.isEmpty {
             text += "    upstream: {\n      templates: [\n"
             for template in resource.upstream {
-                // Literal text is escaped; each project value becomes an interpolated parameter.
-                let url = template.urlTemplate.segments.map { segment -> String in
-                    switch segment {
-                    case .text(let literal):
-                        return BicepSyntax.escaped(literal)
-                    case .expression(let expression):
-                        let parameter = parameters.first { $0.expression.resource == expression.resource && $0.expression.property == expression.property }
-                        return parameter.map { "${\($0.name)}" } ?? BicepSyntax.escaped("{\(expression.resource).\(expression.property)}")
-                    }
-                }.joined()
+                // A project's address is its container app's, in the environment's domain.
+                let url = plan.upstreamURL(template).expression
                 text += """
                             {
-                              urlTemplate: '\(url)'
+                              urlTemplate: \(url)
                               hubPattern: \(BicepSyntax.string(template.hubPattern))
                               eventPattern: \(BicepSyntax.string(template.eventPattern))
                               categoryPattern: \(BicepSyntax.string(template.categoryPattern))\(authBlock(template.auth))

@@ -154,6 +154,14 @@ struct ModelValidator {
         if project.keyLocations["portEnv"] != nil, !project.hasEndpoint {
             warning("'portEnv' has no effect without 'port'", at: project.location(of: "portEnv"))
         }
+        if project.keyLocations["image"] != nil, project.keyLocations["dockerfile"] != nil {
+            error("'\(project.name)' has both 'image' and 'dockerfile'", at: project.location(of: "dockerfile"),
+                  hint: "keep 'image' to deploy an image as is, or 'dockerfile' to build one")
+        }
+        if project.minReplicas > project.maxReplicas {
+            error("'minReplicas' (\(project.minReplicas)) is more than 'maxReplicas' (\(project.maxReplicas))",
+                  at: project.location(of: "minReplicas"), hint: "make minReplicas at most maxReplicas")
+        }
         for word in project.command { checkExpressions(in: word, owner: project.name) }
         let injected = Set(PublishedValues(model: model).injectedNames(for: project))
         for entry in project.environment {
