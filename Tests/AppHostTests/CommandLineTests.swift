@@ -115,10 +115,12 @@ struct CommandLineTests {
         #expect(result.stdout == """
             # api
             CHAT_HUB_URI="https://{chat-hub.outputs.hostName}"
-            ConnectionStrings__chat-hub="Endpoint=https://{chat-hub.outputs.hostName};AuthType=azure;Version=1.0;"
+            ConnectionStrings__chat-hub="Endpoint=https://{chat-hub.outputs.hostName};AuthType=azure.msi;ClientId={api-identity.outputs.clientId};Version=1.0;"
             CLOUD_URI="https://{cloud.outputs.hostName}"
-            ConnectionStrings__cloud="Endpoint=https://{cloud.outputs.hostName};AuthType=azure;Version=1.0;"
-            PORT="{api.bindings.http.targetPort}"
+            ConnectionStrings__cloud="Endpoint=https://{cloud.outputs.hostName};AuthType=azure.msi;ClientId={api-identity.outputs.clientId};Version=1.0;"
+            AZURE_CLIENT_ID="{api-identity.outputs.clientId}"
+            AZURE_TENANT_ID="{azure.tenantId}"
+            PORT=18080
 
             """)
     }

@@ -78,13 +78,16 @@ struct EnvironmentTests {
         #expect(variables(values, "app")["SIGNALR_URI"] == "http://localhost:8888")
     }
 
-    @Test("Publish: the values are expressions over the Bicep outputs", arguments: names)
+    @Test("Publish: the values are expressions over the Bicep outputs, signed in as the project's own identity", arguments: names)
     func publishValues(name: String, prefix: String) throws {
         for emulator in [true, false] {
             let values = PublishedValues(model: try model(signalR: name, emulator: emulator))
             let environment = variables(values, "app")
             #expect(environment["\(prefix)_URI"] == "https://{\(name).outputs.hostName}")
-            #expect(environment["ConnectionStrings__\(name)"] == "Endpoint=https://{\(name).outputs.hostName};AuthType=azure;Version=1.0;")
+            #expect(environment["ConnectionStrings__\(name)"]
+                == "Endpoint=https://{\(name).outputs.hostName};AuthType=azure.msi;ClientId={app-identity.outputs.clientId};Version=1.0;")
+            #expect(environment["AZURE_CLIENT_ID"] == "{app-identity.outputs.clientId}")
+            #expect(environment["AZURE_TENANT_ID"] == "{azure.tenantId}")
         }
     }
 
@@ -124,10 +127,12 @@ struct EnvironmentTests {
         ])
         #expect(variables(resolved, "chat-api") == ["PORT": "40001"])
         let published = PublishedValues(model: model)
+        let inside = "https://chat-api.internal.{env.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN}"
         #expect(variables(published, "web") == [
-            "services__chat-api__http__0": "{chat-api.bindings.http.url}", "CHAT_API_URL": "{chat-api.bindings.http.url}",
-            "HTTP_PORT": "{web.bindings.http.targetPort}",
+            "services__chat-api__http__0": inside, "CHAT_API_URL": inside, "HTTP_PORT": "5000",
+            "AZURE_CLIENT_ID": "{web-identity.outputs.clientId}", "AZURE_TENANT_ID": "{azure.tenantId}",
         ])
+        #expect(variables(published, "chat-api")["PORT"] == "8080", "a free port becomes the container's 8080")
     }
 
     @Test("Expressions in env and upstream resolve against the model")
@@ -156,7 +161,8 @@ struct EnvironmentTests {
         #expect(environment[3].maskedValue == "Endpoint=http://localhost:40001;AccessKey=********;Version=1.0;")
         let upstream = model.signalRResources[0].upstream[0].urlTemplate
         #expect(resolved.render(upstream).value == "http://localhost:40002/upstream/{hub}/{event}")
-        #expect(PublishedValues(model: model).render(upstream).value == "{api.bindings.http.url}/upstream/{hub}/{event}")
+        #expect(PublishedValues(model: model).render(upstream).value
+            == "https://api.internal.{env.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN}/upstream/{hub}/{event}")
         #expect(resolved.render(model.projects[0].command[2]).value == "--port=40002")
     }
 

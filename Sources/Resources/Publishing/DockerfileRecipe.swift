@@ -44,6 +44,13 @@ struct DockerfileRecipe {
 
     var path: String { "\(project.name)/Dockerfile" }
 
+    /// The port, and the address every interface answers on: inside a container, an app that
+    /// listens on 127.0.0.1 alone is out of the ingress's reach (apphost's templates read HOST).
+    private func listening(on port: Int) -> [String] {
+        guard project.hasEndpoint else { return [] }
+        return ["ENV \(project.portEnv)=\(port) HOST=0.0.0.0"]
+    }
+
     var contents: String {
         var lines = [
             "\(Self.generatedMarker) from \(plan.model.fileName) (project '\(project.name)'): the image `azd deploy` builds.",
@@ -53,7 +60,7 @@ struct DockerfileRecipe {
         switch runtime {
         case .python:
             lines += ["FROM python:3.12-slim", "ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1"]
-            if project.hasEndpoint { lines.append("ENV \(project.portEnv)=\(port)") }
+            lines += listening(on: port)
             lines.append("WORKDIR /app")
             if files.contains("requirements.txt") {
                 lines += ["COPY requirements.txt ./", "RUN pip install --no-cache-dir -r requirements.txt", "COPY . ."]
@@ -65,7 +72,7 @@ struct DockerfileRecipe {
             lines += ["RUN useradd --create-home --uid 10001 app", "USER app"]
         case .node:
             lines += ["FROM node:22-slim", "ENV NODE_ENV=production"]
-            if project.hasEndpoint { lines.append("ENV \(project.portEnv)=\(port)") }
+            lines += listening(on: port)
             lines.append("WORKDIR /app")
             if files.contains("package.json") {
                 let lock = files.contains("package-lock.json")

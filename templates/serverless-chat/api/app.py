@@ -1,7 +1,9 @@
 """The serverless chat's app server, with Python's standard library only.
 
 It receives its settings from apphost (or any environment):
-  PORT                        the port to listen on (127.0.0.1)
+  PORT                        the port to listen on
+  HOST                        the address to listen on (default 127.0.0.1; the image apphost
+                              publishes sets 0.0.0.0, so the container app's ingress reaches it)
   ConnectionStrings__signalr  Endpoint=...;AccessKey=...;Version=1.0;  (the SignalR resource), or
                               Endpoint=...;AuthType=azure[.msi][;ClientId=...];Version=1.0;  (keyless)
   CHAT_HUB                    the hub name (default: chat)
@@ -151,7 +153,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     port = int(os.environ.get("PORT", "8080"))
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = ThreadingHTTPServer((os.environ.get("HOST", "127.0.0.1"), port), Handler)
     print(f"serverless chat on http://localhost:{port} (SignalR at {ENDPOINT}, hub '{HUB}')", flush=True)
     try:
         server.serve_forever()

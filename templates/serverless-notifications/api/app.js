@@ -1,7 +1,9 @@
 // The serverless notifications' app server, with Node.js's standard library only.
 //
 // It receives its settings from apphost (or any environment):
-//   PORT                        the port to listen on (127.0.0.1)
+//   PORT                        the port to listen on
+//   HOST                        the address to listen on (default 127.0.0.1; the image apphost
+//                               publishes sets 0.0.0.0, so the container app's ingress reaches it)
 //   ConnectionStrings__signalr  Endpoint=...;AccessKey=...;Version=1.0;  (the SignalR resource), or
 //                               Endpoint=...;AuthType=azure[.msi][;ClientId=...];Version=1.0; (keyless)
 //   NOTIFY_HUB                  the hub name (default: notifications)
@@ -197,7 +199,7 @@ const server = http.createServer((request, response) => {
     if (!response.headersSent) reply(response, 500, { error: String(error) });
   });
 });
-server.listen(port, "127.0.0.1", () => {
+server.listen(port, process.env.HOST || "127.0.0.1", () => {
   console.log(`serverless notifications on http://localhost:${port} (SignalR at ${ENDPOINT}, hub '${HUB}')`);
 });
 // apphost stops a project with SIGTERM: close the server and leave.

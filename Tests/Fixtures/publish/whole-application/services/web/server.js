@@ -3,4 +3,4 @@ const http = require("http");
 http.createServer((request, response) => {
   response.writeHead(request.url === "/health" ? 200 : 404);
   response.end("ok");
-}).listen(Number(process.env.PORT), "127.0.0.1");
+}).listen(Number(process.env.PORT), process.env.HOST || "127.0.0.1");
