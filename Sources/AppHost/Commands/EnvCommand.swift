@@ -12,8 +12,10 @@ struct EnvCommand: ParsableCommand {
             <NAME>_URL for each project reference, the project's own port) and its own 'env'.
 
             Ports not fixed in apphost.yaml are chosen afresh for each run; the ones shown are free now.
-            Access keys are masked unless --show-secrets. With --publish, the values are the \
-            expressions a deployment resolves (https://{signalr.outputs.hostName}, …).
+            Access keys are masked unless --show-secrets. With --publish, the values each \
+            container app receives once `apphost publish --bicep` and `azd up` deploy it, \
+            as expressions over the deployment's outputs (https://{signalr.outputs.hostName}, \
+            {api-identity.outputs.clientId}, …).
             """
     )
 

@@ -9,28 +9,29 @@ struct PublishCommand: ParsableCommand {
         abstract: "Write the infrastructure and deployment of the whole application for Azure (azd up).",
         discussion: """
             With --bicep, writes to DIR:
-              main.bicep            subscription scope: the resource group rg-<environmentName>
-                                    and every module below
-              main.parameters.json  the parameters, filled by the Azure Developer CLI (azd)
-              env/env.bicep         a Container Apps environment (Consumption), an Azure
-                                    Container Registry (Basic) with the identity that pulls
-                                    from it (AcrPull), and a Log Analytics workspace
-              <signalr>/...         each SignalR resource, and <signalr>-roles/ for you
-              <project>/...         each project as a container app, with its own managed
-                                    identity (<project>-identity/), its SignalR roles
-                                    (<project>-roles-<signalr>/) and, for a Python or Node.js
-                                    project without 'image:' or 'dockerfile:', a Dockerfile
-              apphost-manifest.json every resource and the variables each project receives
+              main.bicep             the resource group rg-<environmentName> and
+                                     every module below (subscription scope)
+              main.parameters.json   its parameters, as azd fills them
+              env/                   a Container Apps environment, a registry
+                                     (Basic) with its pull identity, and logs
+              <signalr>/             each SignalR resource; <signalr>-roles/ are
+                                     your own roles on it
+              <project>/             each project as a container app, with its
+                                     identity (<project>-identity/), its roles
+                                     (<project>-roles-<signalr>/) and, for a
+                                     Python or Node.js project without 'image:'
+                                     or 'dockerfile:', a Dockerfile
+              apphost-manifest.json  every resource and what each project gets
             and azure.yaml beside apphost.yaml: one azd service per project.
 
-            Next: `azd up` creates the resources, builds and pushes each image, and deploys the
-            apps with the right identity and roles. Every project receives exactly what \
-            `apphost env --publish` shows; secret-looking variables are container app secrets \
-            whose values azd asks for (or `azd env set <PROJECT>_<NAME> …`).
+            Next: `azd up` creates the resources, builds and pushes each image, \
+            and deploys the apps with their identities and roles. Each project \
+            receives exactly what `apphost env --publish` shows; azd asks for the \
+            values of secret-looking variables (or `azd env set <PROJECT>_<NAME>`).
 
-            Output is deterministic. Files apphost did not write are never overwritten unless \
-            --force; files of projects or resources removed from the model are deleted. Nothing \
-            is started and nothing is sent to Azure.
+            Output is deterministic. Files apphost did not write are never \
+            overwritten unless --force; the files of projects and resources removed \
+            from the model are deleted. Nothing is started or sent to Azure.
             """
     )
 

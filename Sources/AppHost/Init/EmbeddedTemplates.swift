@@ -27,7 +27,8 @@ runs in Azure with a real one:
 - client tokens come from the service (`POST /api/hubs/chat/:generateToken`);
 - the upstream says `auth: { type: ManagedIdentity, resource: "api://chat-api" }`, so the service
   sends each call with a bearer token of its own identity. The app accepts an upstream call only
-  if that token is an ES256 JWT whose signature matches a key of the issuer's metadata
+  if that token is an RS256 (Entra ID's, in Azure) or ES256 (apphost's token service) JWT whose
+  signature matches a key of the issuer's metadata
   (`APPHOST_OPENID_CONFIGURATION` locally; in Azure, Entra ID's for `AZURE_TENANT_ID`), whose
   `iss` is that metadata's issuer, whose `aud` is `UPSTREAM_AUDIENCE`, and which has not expired.
   Anything else gets 401. (The signature is checked in pure Python, about 20 ms, once per token.)
@@ -37,6 +38,13 @@ key and checks the upstream's `X-ASRS-Signature`, as before.
 
 Run it with `apphost run` and open the URL it prints; `apphost env` shows the variables the app
 receives. Requires python3.
+
+To deploy it to Azure: `apphost publish --bicep`, then `azd up`. The app runs as a container app
+with its own managed identity and the same roles; the service is an Azure SignalR Service whose
+upstream points at the app's address. One step is not in the Bicep: the upstream's audience
+(`resource`) must be an app registration in your tenant (`az ad app create --display-name
+chat-api --identifier-uris api://chat-api`), which Bicep cannot create without the Microsoft Graph
+extension.
 
 """#),
             TemplateFile(path: "api/app.py", executable: false, contents: #"""
@@ -210,7 +218,8 @@ if __name__ == "__main__":
             TemplateFile(path: "api/entra.py", executable: false, contents: #"""
 """Keyless sign-in with Microsoft Entra ID, with Python's standard library only: the app's own
 token from its managed identity, client tokens from the service, and the check of the bearer
-token the service sends with each upstream call (ES256, verified here without a crypto library)."""
+token the service sends with each upstream call (RS256 as Entra ID signs in Azure, ES256 as
+apphost's local token service signs, both verified here without a crypto library)."""
 import base64
 import hashlib
 import json
@@ -254,8 +263,8 @@ def client_token(endpoint: str, hub: str, user: str | None, bearer: str) -> str:
 
 
 class UpstreamVerifier:
-    """Accepts an upstream call only with `Authorization: Bearer <JWT>` that is ES256, signed by a
-    key of the issuer's metadata, whose `iss` is that issuer, whose `aud` is `audience`, and that
+    """Accepts an upstream call only with `Authorization: Bearer <JWT>` that is RS256 or ES256,
+    signed by a key of the issuer's metadata, whose `iss` is that issuer, whose `aud` is `audience`, and that
     has not expired. The metadata is APPHOST_OPENID_CONFIGURATION under apphost run; in Azure,
     Entra ID's for AZURE_TENANT_ID."""
 
@@ -295,22 +304,41 @@ class UpstreamVerifier:
             header, claims, signature = (json.loads(decode(parts[0])), json.loads(decode(parts[1])), decode(parts[2]))
         except ValueError:
             return False
-        if header.get("alg") != "ES256":
+        if header.get("alg") not in ("RS256", "ES256"):
             return False
         issuer, keys = self.keys(refresh=False)
         key = next((key for key in keys if key.get("kid") == header.get("kid")), None)
         if key is None:
             issuer, keys = self.keys(refresh=True)
             key = next((key for key in keys if key.get("kid") == header.get("kid")), None)
-        if key is None or key.get("crv") != "P-256":
+        signed = f"{parts[0]}.{parts[1]}".encode()
+        if key is None:
             return False
-        point = (int.from_bytes(decode(key["x"]), "big"), int.from_bytes(decode(key["y"]), "big"))
-        return (es256_valid(f"{parts[0]}.{parts[1]}".encode(), signature, point)
-                and claims.get("iss") == issuer and claims.get("aud") == self.audience and claims.get("exp", 0) > time.time())
+        if header["alg"] == "RS256" and key.get("kty") == "RSA":
+            valid = rs256_valid(signed, signature, int.from_bytes(decode(key["n"]), "big"), int.from_bytes(decode(key["e"]), "big"))
+        elif header["alg"] == "ES256" and key.get("crv") == "P-256":
+            valid = es256_valid(signed, signature, (int.from_bytes(decode(key["x"]), "big"), int.from_bytes(decode(key["y"]), "big")))
+        else:
+            return False
+        return valid and claims.get("iss") == issuer and claims.get("aud") == self.audience and claims.get("exp", 0) > time.time()
 
 
 def decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# The DER prefix of a SHA-256 DigestInfo, which RSASSA-PKCS1-v1_5 signs (RFC 8017, 9.2).
+_SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+
+
+def rs256_valid(signed: bytes, signature: bytes, modulus: int, exponent: int) -> bool:
+    """Whether `signature` is the RSASSA-PKCS1-v1_5 SHA-256 signature of `signed` by the key."""
+    size = (modulus.bit_length() + 7) // 8
+    if len(signature) != size or size < 256:
+        return False
+    encoded = pow(int.from_bytes(signature, "big"), exponent, modulus).to_bytes(size, "big")
+    digest = _SHA256_DIGEST_INFO + hashlib.sha256(signed).digest()
+    return encoded == b"\x00\x01" + b"\xff" * (size - len(digest) - 3) + b"\x00" + digest
 
 
 # ECDSA over P-256 (FIPS 186-4), verification only: the curve y² = x³ - 3x + b over the prime P.
@@ -473,7 +501,8 @@ runs in Azure with a real one:
 - client tokens come from the service (`POST /api/hubs/notifications/:generateToken`);
 - the upstream says `auth: { type: ManagedIdentity, resource: "api://notifications-api" }`, so
   the service sends each call with a bearer token of its own identity. The app accepts an
-  upstream call only if that token is an ES256 JWT whose signature matches a key of the issuer's
+  upstream call only if that token is an RS256 (Entra ID's, in Azure) or ES256 (apphost's token
+  service) JWT whose signature matches a key of the issuer's
   metadata (`APPHOST_OPENID_CONFIGURATION` locally; in Azure, Entra ID's for `AZURE_TENANT_ID`),
   whose `iss` is that metadata's issuer, whose `aud` is `UPSTREAM_AUDIENCE`, and which has not
   expired. Anything else gets 401.
@@ -483,6 +512,13 @@ key and checks the upstream's `X-ASRS-Signature`, as before.
 
 Run it with `apphost run` and open the URL it prints (add `?user=ann` to choose a name);
 `apphost env` shows the variables the app receives. Requires Node.js 18 or later.
+
+To deploy it to Azure: `apphost publish --bicep`, then `azd up`. The app runs as a container app
+with its own managed identity and the same roles; the service is an Azure SignalR Service whose
+upstream points at the app's address. One step is not in the Bicep: the upstream's audience
+(`resource`) must be an app registration in your tenant (`az ad app create --display-name
+notifications-api --identifier-uris api://notifications-api`), which Bicep cannot create without the Microsoft Graph
+extension.
 
 """#),
             TemplateFile(path: "api/app.js", executable: false, contents: #"""
@@ -589,7 +625,8 @@ function signatureValid(connectionId, header) {
 }
 
 // Keyless: the service signs in to the upstream with its own managed identity (upstream auth
-// ManagedIdentity), so the call carries a bearer token: ES256, signed by a key of the issuer's
+// ManagedIdentity), so the call carries a bearer token: RS256 (Entra ID in Azure) or ES256 (apphost's
+// local token service), signed by a key of the issuer's
 // metadata, for UPSTREAM_AUDIENCE, not expired. Keys are fetched once and again for an unknown kid.
 const OPENID = process.env.APPHOST_OPENID_CONFIGURATION ||
   `https://login.microsoftonline.com/${process.env.AZURE_TENANT_ID}/.well-known/openid-configuration`;
@@ -614,13 +651,14 @@ async function bearerValid(authorization) {
   } catch {
     return false;
   }
-  if (head.alg !== "ES256") return false;
+  if (head.alg !== "RS256" && head.alg !== "ES256") return false;
   let known = await issuerKeys(false);
   let jwk = known.keys.find((key) => key.kid === head.kid);
   if (!jwk) jwk = (known = await issuerKeys(true)).keys.find((key) => key.kid === head.kid);
-  if (!jwk) return false;
+  if (!jwk || jwk.kty !== (head.alg === "RS256" ? "RSA" : "EC")) return false;
+  const key = crypto.createPublicKey({ key: jwk, format: "jwk" });
   const signed = crypto.verify("sha256", Buffer.from(`${header}.${payload}`),
-    { key: crypto.createPublicKey({ key: jwk, format: "jwk" }), dsaEncoding: "ieee-p1363" }, Buffer.from(signature, "base64url"));
+    head.alg === "RS256" ? key : { key, dsaEncoding: "ieee-p1363" }, Buffer.from(signature, "base64url"));
   return signed && claims.iss === known.name && claims.aud === process.env.UPSTREAM_AUDIENCE && claims.exp > Date.now() / 1000;
 }
 

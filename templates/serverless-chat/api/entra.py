@@ -1,6 +1,7 @@
 """Keyless sign-in with Microsoft Entra ID, with Python's standard library only: the app's own
 token from its managed identity, client tokens from the service, and the check of the bearer
-token the service sends with each upstream call (ES256, verified here without a crypto library)."""
+token the service sends with each upstream call (RS256 as Entra ID signs in Azure, ES256 as
+apphost's local token service signs, both verified here without a crypto library)."""
 import base64
 import hashlib
 import json
@@ -44,8 +45,8 @@ def client_token(endpoint: str, hub: str, user: str | None, bearer: str) -> str:
 
 
 class UpstreamVerifier:
-    """Accepts an upstream call only with `Authorization: Bearer <JWT>` that is ES256, signed by a
-    key of the issuer's metadata, whose `iss` is that issuer, whose `aud` is `audience`, and that
+    """Accepts an upstream call only with `Authorization: Bearer <JWT>` that is RS256 or ES256,
+    signed by a key of the issuer's metadata, whose `iss` is that issuer, whose `aud` is `audience`, and that
     has not expired. The metadata is APPHOST_OPENID_CONFIGURATION under apphost run; in Azure,
     Entra ID's for AZURE_TENANT_ID."""
 
@@ -85,22 +86,41 @@ class UpstreamVerifier:
             header, claims, signature = (json.loads(decode(parts[0])), json.loads(decode(parts[1])), decode(parts[2]))
         except ValueError:
             return False
-        if header.get("alg") != "ES256":
+        if header.get("alg") not in ("RS256", "ES256"):
             return False
         issuer, keys = self.keys(refresh=False)
         key = next((key for key in keys if key.get("kid") == header.get("kid")), None)
         if key is None:
             issuer, keys = self.keys(refresh=True)
             key = next((key for key in keys if key.get("kid") == header.get("kid")), None)
-        if key is None or key.get("crv") != "P-256":
+        signed = f"{parts[0]}.{parts[1]}".encode()
+        if key is None:
             return False
-        point = (int.from_bytes(decode(key["x"]), "big"), int.from_bytes(decode(key["y"]), "big"))
-        return (es256_valid(f"{parts[0]}.{parts[1]}".encode(), signature, point)
-                and claims.get("iss") == issuer and claims.get("aud") == self.audience and claims.get("exp", 0) > time.time())
+        if header["alg"] == "RS256" and key.get("kty") == "RSA":
+            valid = rs256_valid(signed, signature, int.from_bytes(decode(key["n"]), "big"), int.from_bytes(decode(key["e"]), "big"))
+        elif header["alg"] == "ES256" and key.get("crv") == "P-256":
+            valid = es256_valid(signed, signature, (int.from_bytes(decode(key["x"]), "big"), int.from_bytes(decode(key["y"]), "big")))
+        else:
+            return False
+        return valid and claims.get("iss") == issuer and claims.get("aud") == self.audience and claims.get("exp", 0) > time.time()
 
 
 def decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# The DER prefix of a SHA-256 DigestInfo, which RSASSA-PKCS1-v1_5 signs (RFC 8017, 9.2).
+_SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+
+
+def rs256_valid(signed: bytes, signature: bytes, modulus: int, exponent: int) -> bool:
+    """Whether `signature` is the RSASSA-PKCS1-v1_5 SHA-256 signature of `signed` by the key."""
+    size = (modulus.bit_length() + 7) // 8
+    if len(signature) != size or size < 256:
+        return False
+    encoded = pow(int.from_bytes(signature, "big"), exponent, modulus).to_bytes(size, "big")
+    digest = _SHA256_DIGEST_INFO + hashlib.sha256(signed).digest()
+    return encoded == b"\x00\x01" + b"\xff" * (size - len(digest) - 3) + b"\x00" + digest
 
 
 # ECDSA over P-256 (FIPS 186-4), verification only: the curve y² = x³ - 3x + b over the prime P.

@@ -101,7 +101,8 @@ function signatureValid(connectionId, header) {
 }
 
 // Keyless: the service signs in to the upstream with its own managed identity (upstream auth
-// ManagedIdentity), so the call carries a bearer token: ES256, signed by a key of the issuer's
+// ManagedIdentity), so the call carries a bearer token: RS256 (Entra ID in Azure) or ES256 (apphost's
+// local token service), signed by a key of the issuer's
 // metadata, for UPSTREAM_AUDIENCE, not expired. Keys are fetched once and again for an unknown kid.
 const OPENID = process.env.APPHOST_OPENID_CONFIGURATION ||
   `https://login.microsoftonline.com/${process.env.AZURE_TENANT_ID}/.well-known/openid-configuration`;
@@ -126,13 +127,14 @@ async function bearerValid(authorization) {
   } catch {
     return false;
   }
-  if (head.alg !== "ES256") return false;
+  if (head.alg !== "RS256" && head.alg !== "ES256") return false;
   let known = await issuerKeys(false);
   let jwk = known.keys.find((key) => key.kid === head.kid);
   if (!jwk) jwk = (known = await issuerKeys(true)).keys.find((key) => key.kid === head.kid);
-  if (!jwk) return false;
+  if (!jwk || jwk.kty !== (head.alg === "RS256" ? "RSA" : "EC")) return false;
+  const key = crypto.createPublicKey({ key: jwk, format: "jwk" });
   const signed = crypto.verify("sha256", Buffer.from(`${header}.${payload}`),
-    { key: crypto.createPublicKey({ key: jwk, format: "jwk" }), dsaEncoding: "ieee-p1363" }, Buffer.from(signature, "base64url"));
+    head.alg === "RS256" ? key : { key, dsaEncoding: "ieee-p1363" }, Buffer.from(signature, "base64url"));
   return signed && claims.iss === known.name && claims.aud === process.env.UPSTREAM_AUDIENCE && claims.exp > Date.now() / 1000;
 }
 
