@@ -219,7 +219,7 @@ struct PublishTests {
         let env = try AppHost.run(["env", "-f", folder.appendingPathComponent("apphost.yaml").path, "--publish", "--format", "json"])
         let printed = try #require(try JSONSerialization.jsonObject(with: Data(env.stdout.utf8)) as? [String: [String: String]])
         #expect(printed["api"]?["API_SIGNING_KEY"] == "{apiApiSigningKey.value}", "a secret is a deployment parameter, not its local value")
-        #expect(printed["web"]?["services__api__http__0"] == "https://api.internal.{env.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN}")
+        #expect(printed["web"]?["services__api__http__0"] == "https://api.{env.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN}")
         #expect(printed["worker"]?["ConnectionStrings__signalr"]
             == "Endpoint=https://{signalr.outputs.hostName};AuthType=azure.msi;ClientId={worker-identity.outputs.clientId};Version=1.0;")
         for project in ["api", "web", "worker"] {

@@ -127,7 +127,7 @@ struct EnvironmentTests {
         ])
         #expect(variables(resolved, "chat-api") == ["PORT": "40001"])
         let published = PublishedValues(model: model)
-        let inside = "https://chat-api.internal.{env.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN}"
+        let inside = "https://chat-api.{env.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN}"
         #expect(variables(published, "web") == [
             "services__chat-api__http__0": inside, "CHAT_API_URL": inside, "HTTP_PORT": "5000",
             "AZURE_CLIENT_ID": "{web-identity.outputs.clientId}", "AZURE_TENANT_ID": "{azure.tenantId}",
@@ -162,7 +162,7 @@ struct EnvironmentTests {
         let upstream = model.signalRResources[0].upstream[0].urlTemplate
         #expect(resolved.render(upstream).value == "http://localhost:40002/upstream/{hub}/{event}")
         #expect(PublishedValues(model: model).render(upstream).value
-            == "https://api.internal.{env.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN}/upstream/{hub}/{event}")
+            == "https://api.{env.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN}/upstream/{hub}/{event}")
         #expect(resolved.render(model.projects[0].command[2]).value == "--port=40002")
     }
 

@@ -102,6 +102,7 @@ struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
             pipeline.enableErrorHandling = false  // Hummingbird answers parse errors
             pipeline.enableResponseHeaderValidation = false  // HTTPTypes validated them already
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
+            try channel.pipeline.syncOperations.addHandler(UnparsableRequestHandler())
             return Value(upgradeResult: result, channel: channel)
         }
     }

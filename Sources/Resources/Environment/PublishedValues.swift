@@ -4,7 +4,8 @@
 /// They follow Aspire's manifest: `{signalr.outputs.hostName}` is the `hostName` output of the
 /// SignalR resource's Bicep module. Every project signs in with a user-assigned identity of its
 /// own, so connection strings carry `AuthType=azure.msi` and that identity's client id, never a
-/// key; projects reach each other at their addresses inside the environment.
+/// key; projects reach each other, and the service reaches their upstreams, at the address of
+/// their ingress in the environment's domain.
 public struct PublishedValues: ConnectionValues {
     /// The model.
     public let model: ApplicationModel
@@ -47,19 +48,14 @@ public struct PublishedValues: ConnectionValues {
         return ("{\(DeploymentNames.secretParameter(of: project, variable: entry.name)).value}", [])
     }
 
-    /// The address other apps of the environment reach `project` at.
+    /// The address of `project`'s ingress (external, as every project with a port gets): calls
+    /// from apps of the same environment stay inside it, as Aspire's do.
     public func url(of project: ProjectResource) -> String { "https://\(host(of: project))" }
 
     public func host(of project: ProjectResource) -> String {
-        "\(DeploymentNames.appName(of: project)).internal.\(DeploymentNames.defaultDomain)"
+        "\(DeploymentNames.appName(of: project)).\(DeploymentNames.defaultDomain)"
     }
 
     /// The port the project listens on inside its container.
     public func port(of project: ProjectResource) -> String { String(DeploymentNames.targetPort(of: project)) }
-
-    /// The public address of `project`, which the SignalR service (outside the environment)
-    /// calls upstream.
-    public func publicURL(of project: ProjectResource) -> String {
-        "https://\(DeploymentNames.appName(of: project)).\(DeploymentNames.defaultDomain)"
-    }
 }

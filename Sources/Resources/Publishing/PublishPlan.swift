@@ -15,8 +15,8 @@ struct PublishPlan {
     /// The values every project receives once deployed.
     var values: PublishedValues { PublishedValues(model: model) }
 
-    /// An upstream URL template with its project values replaced by the projects' public
-    /// addresses (the service calls them from outside the environment).
+    /// An upstream URL template with its project values replaced by the projects' addresses
+    /// (their external ingress: the service calls them from outside the environment).
     func upstreamURL(_ template: UpstreamTemplate) -> BicepInterpolation {
         let text = template.urlTemplate.segments.map { segment -> String in
             switch segment {
@@ -25,8 +25,8 @@ struct PublishPlan {
             case .expression(let expression):
                 if case .project(let project)? = model.resource(named: expression.resource) {
                     switch ValueProperty(rawValue: expression.property) {
-                    case .url?: return values.publicURL(of: project)
-                    case .host?: return "\(DeploymentNames.appName(of: project)).\(DeploymentNames.defaultDomain)"
+                    case .url?: return values.url(of: project)
+                    case .host?: return values.host(of: project)
                     case .port?: return "443"
                     default: break
                     }

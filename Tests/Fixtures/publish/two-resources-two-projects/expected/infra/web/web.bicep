@@ -60,16 +60,16 @@ resource web 'Microsoft.App/containerApps@2025-01-01' = {
             'node'
             'server.js'
             '--api'
-            'https://api.internal.${env_outputs_azure_container_apps_environment_default_domain}'
+            'https://api.${env_outputs_azure_container_apps_environment_default_domain}'
           ]
           env: [
             {
               name: 'services__api__http__0'
-              value: 'https://api.internal.${env_outputs_azure_container_apps_environment_default_domain}'
+              value: 'https://api.${env_outputs_azure_container_apps_environment_default_domain}'
             }
             {
               name: 'API_URL'
-              value: 'https://api.internal.${env_outputs_azure_container_apps_environment_default_domain}'
+              value: 'https://api.${env_outputs_azure_container_apps_environment_default_domain}'
             }
             {
               name: 'DASHBOARD_URI'

@@ -56,11 +56,11 @@ resource web 'Microsoft.App/containerApps@2025-01-01' = {
           env: [
             {
               name: 'services__api__http__0'
-              value: 'https://api.internal.${env_outputs_azure_container_apps_environment_default_domain}'
+              value: 'https://api.${env_outputs_azure_container_apps_environment_default_domain}'
             }
             {
               name: 'API_URL'
-              value: 'https://api.internal.${env_outputs_azure_container_apps_environment_default_domain}'
+              value: 'https://api.${env_outputs_azure_container_apps_environment_default_domain}'
             }
             {
               name: 'DASHBOARD_URI'
