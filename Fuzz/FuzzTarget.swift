@@ -1,6 +1,6 @@
 // libFuzzer entry point over the emulator's parsers of untrusted input: hub frames (JSON and
-// MessagePack framing and messages), the handshake, REST bodies, access tokens, upstream answers
-// and the OData filters of `:execute`.
+// MessagePack framing and messages), the handshake, REST bodies, access tokens, upstream answers,
+// the OData filters of `:execute`, and the service protocol of app servers' connections.
 // Built and run by scripts/fuzz; not part of the package or of CI.
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -24,6 +24,20 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
                     precondition(kind.encodeBody(reparsed) == encoded, "encoding a \(kind) message is not stable")
                 }
             }
+        }
+    }
+    // Service-protocol records, cut into reads the same way: what parses must encode to bytes
+    // that parse and encode the same again.
+    var serviceFrames = HubFrameDecoder(maximumMessageSize: 1 << 16)
+    serviceFrames.kind = .messagepack
+    var serviceOffset = 0
+    while serviceOffset < payload.count {
+        serviceFrames.append(payload[serviceOffset..<min(payload.count, serviceOffset + cut)])
+        serviceOffset += cut
+        while let record = try? serviceFrames.nextRecord() {
+            guard let message = try? ServiceMessage(record: record) else { continue }
+            guard let reparsed = try? ServiceMessage(record: message.record) else { fatalError("re-encoded service message does not parse") }
+            precondition(reparsed.record == message.record, "encoding a service message is not stable")
         }
     }
     _ = try? HandshakeRequest(json: payload)
