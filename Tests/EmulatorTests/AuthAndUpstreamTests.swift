@@ -68,6 +68,18 @@ struct AccessTokenTests {
         _ = try validator.validate(token(claims(aud: aud)), for: .client(hub: "chat"), now: now)
     }
 
+    @Test("A server connection's token names the server path, not the client's, for its hub")
+    func serverAudience() throws {
+        // The SDK's audience is the endpoint without its port, and the hub lower-cased.
+        _ = try validator.validate(token(claims(aud: "http://localhost/server/?hub=chat")), for: .server(hub: "Chat"), now: now)
+        #expect(throws: TokenRejection.self) {
+            try validator.validate(token(claims(aud: "http://localhost/client/?hub=chat")), for: .server(hub: "chat"), now: now)
+        }
+        #expect(throws: TokenRejection.self) {
+            try validator.validate(token(claims(aud: "http://localhost/server/?hub=chat")), for: .client(hub: "chat"), now: now)
+        }
+    }
+
     @Test("REST tokens must name the request path")
     func restAudience() throws {
         _ = try validator.validate(token(claims(aud: "http://x/api/v1/hubs/Chat/")), for: .rest(path: "/api/v1/hubs/chat"), now: now)

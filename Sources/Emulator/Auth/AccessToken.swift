@@ -30,6 +30,9 @@ public struct AccessTokenValidator: Sendable {
     public enum Audience: Sendable {
         /// A client connection to `hub` (`<endpoint>/client/?hub=<hub>`).
         case client(hub: String)
+        /// An app server's connection to `hub` (`<endpoint>/server/?hub=<hub>`, the endpoint
+        /// without its port, as the server SDK makes it).
+        case server(hub: String)
         /// A REST call to `path` (`<endpoint><path>`).
         case rest(path: String)
     }
@@ -97,6 +100,7 @@ public struct AccessTokenValidator: Sendable {
         for candidate in audiences where Self.matches(candidate, audience) { return }
         switch audience {
         case .client(let hub): throw TokenRejection("the token's audience is not this endpoint's client URL for hub '\(hub)'")
+        case .server(let hub): throw TokenRejection("the token's audience is not this endpoint's server URL for hub '\(hub)'")
         case .rest(let path): throw TokenRejection("the token's audience is not \(path)")
         }
     }
@@ -107,9 +111,10 @@ public struct AccessTokenValidator: Sendable {
         guard let components = URLComponents(string: candidate) else { return false }
         let path = normalizedPath(components.percentEncodedPath)
         switch audience {
-        case .client(let hub):
+        case .client(let hub), .server(let hub):
             let tokenHub = components.queryItems?.first { $0.name.lowercased() == "hub" }?.value
-            return path == "/client" && tokenHub?.lowercased() == hub.lowercased()
+            let expected = if case .client = audience { "/client" } else { "/server" }
+            return path == expected && tokenHub?.lowercased() == hub.lowercased()
         case .rest(let requestPath):
             return path == normalizedPath(requestPath)
         }

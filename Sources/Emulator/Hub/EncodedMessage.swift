@@ -8,13 +8,24 @@ struct EncodedMessage: Sendable {
     let messagePack: ByteBuffer
     let webSocketJSON: ByteBuffer
     let webSocketMessagePack: ByteBuffer
+    /// The protocols a frame was given for (an app server may send only some).
+    private let kinds: Set<HubProtocolKind>
 
     init(_ message: HubMessage) {
-        json = ByteBuffer(bytes: HubProtocolKind.json.encodeFrame(message))
-        messagePack = ByteBuffer(bytes: HubProtocolKind.messagepack.encodeFrame(message))
-        webSocketJSON = WebSocketFrameBytes.message(json, binary: false)
-        webSocketMessagePack = WebSocketFrameBytes.message(messagePack, binary: true)
+        self.init(json: HubProtocolKind.json.encodeFrame(message), messagePack: HubProtocolKind.messagepack.encodeFrame(message))
     }
+
+    /// Frames an app server encoded itself, keyed by protocol name; nil for a protocol it left out.
+    init(json: [UInt8]?, messagePack: [UInt8]?) {
+        self.json = ByteBuffer(bytes: json ?? [])
+        self.messagePack = ByteBuffer(bytes: messagePack ?? [])
+        webSocketJSON = WebSocketFrameBytes.message(self.json, binary: false)
+        webSocketMessagePack = WebSocketFrameBytes.message(self.messagePack, binary: true)
+        kinds = Set([json.map { _ in HubProtocolKind.json }, messagePack.map { _ in HubProtocolKind.messagepack }].compactMap { $0 })
+    }
+
+    /// Whether there is a frame for clients of `kind`.
+    func has(_ kind: HubProtocolKind) -> Bool { kinds.contains(kind) }
 
     func frame(for kind: HubProtocolKind) -> ByteBuffer {
         kind == .json ? json : messagePack

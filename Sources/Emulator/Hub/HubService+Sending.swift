@@ -14,12 +14,23 @@ extension HubService {
     /// `FlushCoalescer`, so broadcasts in quick succession share a system call per client.
     @discardableResult
     func send(_ invocation: Invocation, to connections: [ClientConnection], hub: String) -> Int {
-        let encoded = EncodedMessage(.invocation(invocation))
+        let delivered = send(EncodedMessage(.invocation(invocation)), to: connections, hub: hub)
+        if events.hasSubscribers {
+            events.publish("messageOut", [("hub", .string(hub)), ("target", .string(invocation.target)),
+                                          ("arguments", .array(invocation.arguments)), ("recipients", .int(Int64(delivered)))])
+        }
+        return delivered
+    }
+
+    /// Sends frames already encoded per protocol to many connections (see the invocation
+    /// overload); a connection whose protocol has no frame is skipped.
+    @discardableResult
+    func send(_ encoded: EncodedMessage, to connections: [ClientConnection], hub: String) -> Int {
         var delivered = 0
         var byEventLoop: [ObjectIdentifier: (loop: any EventLoop, connections: [(ClientConnection, WebSocketOutput, ByteBuffer)])] = [:]
         let now = ContinuousClock.now
         for connection in connections {
-            guard let kind = connection.protocolKind else { continue }
+            guard let kind = connection.protocolKind, encoded.has(kind) else { continue }
             switch connection.output {
             case .queued, .reliable:
                 if deliver(encoded.frame(for: kind), to: connection, sequenced: true) { delivered += 1 }
@@ -42,10 +53,6 @@ extension HubService {
             }
         }
         registry.countOut(hub: hub, delivered)
-        if events.hasSubscribers {
-            events.publish("messageOut", [("hub", .string(hub)), ("target", .string(invocation.target)),
-                                          ("arguments", .array(invocation.arguments)), ("recipients", .int(Int64(delivered)))])
-        }
         return delivered
     }
 

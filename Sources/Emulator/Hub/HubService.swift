@@ -18,6 +18,8 @@ public struct HubServiceError: Error, Equatable {
 final class HubService: Sendable {
     let configuration: EmulatorConfiguration
     let registry = HubRegistry()
+    /// The app servers' connections (Default mode).
+    let appServers = AppServerRegistry()
     let validator: AccessTokenValidator
     let upstream: UpstreamClient
     let events = EventFeed()

@@ -36,6 +36,8 @@ struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
 
     /// The paths a WebSocket client connects on.
     static let webSocketPaths: Set<String> = ["/client", "/client/"]
+    /// The paths an app server's connection (the service protocol) connects on.
+    static let serverPaths: Set<String> = ["/server", "/server/"]
 
     let responder: HTTPChannelHandler.Responder
     let service: HubService
@@ -53,9 +55,14 @@ struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
                     promise.completeWithTask { await open(head, channel: channel) }
                     return promise.futureResult.map { result -> HTTPHeaders? in
                         switch result {
+                        case .success(.server(let server, _)):
+                            opened.value = .server(server, server.output)
+                            channel.closeFuture.whenComplete { _ in service.appServerClosed(server) }
+                            return HTTPHeaders()
                         case .success(let result):
                             opened.value = result
-                            let connection = result.connection, output = result.output
+                            guard let connection = result.connection else { return HTTPHeaders() }
+                            let output = result.output
                             channel.closeFuture.whenComplete { _ in
                                 // A stateful-reconnect connection outlives a socket that dropped.
                                 guard !service.socketClosed(connection, output: output) else { return }
@@ -79,6 +86,10 @@ struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
                             guard service.resume(connection, session: session, on: output) else {
                                 throw ChannelError.inappropriateOperationForState
                             }
+                        case .server(let server, let output):
+                            let pipeline = channel.pipeline.syncOperations
+                            try pipeline.addHandler(EncodedFrameWriter(output: output), position: .first)
+                            try pipeline.addHandler(AppServerSessionHandler(server: server, service: service))
                         }
                         return .webSocket
                     }
@@ -123,20 +134,23 @@ struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
-    /// What an accepted upgrade serves: a new connection, or one that reconnects.
+    /// What an accepted upgrade serves: a new client connection, one that reconnects, or an
+    /// app server's connection (Default mode).
     enum Opened: Sendable {
         case new(ClientConnection, WebSocketOutput)
         case resumed(ClientConnection, ReliableSession, WebSocketOutput)
+        case server(AppServerConnection, WebSocketOutput)
 
-        var connection: ClientConnection {
+        var connection: ClientConnection? {
             switch self {
             case .new(let connection, _), .resumed(let connection, _, _): connection
+            case .server: nil
             }
         }
 
         var output: WebSocketOutput {
             switch self {
-            case .new(_, let output), .resumed(_, _, let output): output
+            case .new(_, let output), .resumed(_, _, let output), .server(_, let output): output
             }
         }
     }
@@ -148,10 +162,20 @@ struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
             return .failure(.badRequest("the upgrade request is malformed"))
         }
         let request = Request(head: requestHead, body: .init(buffer: ByteBuffer()))
-        guard Self.webSocketPaths.contains(request.uri.path) else {
-            return .failure(.notFound("no WebSocket endpoint at \(request.uri.path); clients connect to /client/?hub=<hub>"))
-        }
         let output = WebSocketOutput(eventLoop: channel.eventLoop)
+        if Self.serverPaths.contains(request.uri.path) {
+            do throws(HubServiceError) {
+                let server = try service.connectAppServer(hub: request.query("hub"), id: request.query("cid"),
+                                                          serverName: request.headers[values: HTTPField.Name("Asrs-Server-Id")!].first,
+                                                          accessToken: request.accessToken, output: output)
+                return .success(.server(server, output))
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard Self.webSocketPaths.contains(request.uri.path) else {
+            return .failure(.notFound("no WebSocket endpoint at \(request.uri.path); clients connect to /client/?hub=<hub>, app servers to /server/?hub=<hub>"))
+        }
         do throws(HubServiceError) {
             if let (connection, session) = try service.resumable(hub: request.query("hub"), id: request.query("id"), accessToken: request.accessToken) {
                 return .success(.resumed(connection, session, output))

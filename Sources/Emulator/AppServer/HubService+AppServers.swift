@@ -1,0 +1,186 @@
+import Foundation
+import NIOCore
+
+/// The app-server side of the service protocol (Default mode): server connections, their
+/// handshake and pings, and what they send to the hub's clients.
+extension HubService {
+    /// The service-protocol version the emulator speaks, as ServiceProtocol.cs's.
+    static let serviceProtocolVersion = 1
+
+    /// Accepts an app server's connection: its token must be for `<endpoint>/server/?hub=<hub>`
+    /// (the endpoint without its port), signed with the access key or a temporary key.
+    func connectAppServer(hub: String?, id: String?, serverName: String?, accessToken: String?,
+                          output: WebSocketOutput) throws(HubServiceError) -> AppServerConnection {
+        let hub = try Self.checkHub(hub)
+        guard let accessToken else { throw .unauthorized("no access token: send 'Authorization: Bearer <token>' or access_token=<token>") }
+        let claims: TokenClaims
+        do { claims = try validator.validate(accessToken, for: .server(hub: hub)) } catch { throw .unauthorized(error.reason) }
+        let id = id.flatMap { $0.isEmpty ? nil : $0 } ?? Identifier.make()
+        let server = AppServerConnection(id: id, hub: hub, serverID: serverName ?? claims.userID ?? id, output: output)
+        appServers.add(server)
+        publishServerEvent("serverConnected", server)
+        logger.info("app server connected", metadata: ["hub": "\(hub)", "server": "\(server.serverID)", "connection": "\(id)"])
+        return server
+    }
+
+    /// The server connection's socket closed.
+    func appServerClosed(_ server: AppServerConnection) {
+        server.move(to: .closed)
+        guard appServers.remove(server) else { return }
+        publishServerEvent("serverDisconnected", server)
+        logger.info("app server disconnected", metadata: ["hub": "\(server.hub)", "server": "\(server.serverID)", "connection": "\(server.id)"])
+    }
+
+    /// Handles one message of a server connection, on its event loop.
+    func receive(_ message: ServiceMessage, from server: AppServerConnection) {
+        if server.currentPhase == .awaitingHandshake {
+            return handshake(message, from: server)
+        }
+        switch message {
+        case .ping(let values):
+            answerPing(values, from: server)
+        case .connectionData, .multiConnectionData, .userData, .multiUserData, .broadcastData, .groupBroadcastData, .multiGroupBroadcastData:
+            deliverData(message, hub: server.hub)
+        case .closeConnection(let id, let error, _, _):
+            if let connection = registry.connection(id, hub: server.hub) { close(connection, error: error?.isEmpty == false ? error : nil) }
+        default:
+            applyCommand(message, from: server)
+        }
+    }
+
+    private func handshake(_ message: ServiceMessage, from server: AppServerConnection) {
+        guard case .handshakeRequest(let version, let connectionType, _, let migrationLevel, _) = message else {
+            return server.fail("The first message of a server connection must be a HandshakeRequest.")
+        }
+        guard version == Self.serviceProtocolVersion else {
+            server.send(.handshakeResponse(error: "Protocol version \(version) is not supported; this service speaks version \(Self.serviceProtocolVersion).", .none))
+            server.move(to: .closed)
+            let output = server.output
+            output.eventLoop.execute { output.beginClose(hubClose: nil, code: .normalClosure) }
+            return
+        }
+        server.move(to: .ready(connectionType: connectionType, migrationLevel: migrationLevel))
+        server.send(.handshakeResponse(error: "", .none))
+    }
+
+    /// Answers the pings the SDK sends: `echo` comes back, `servers` gets the servers of the
+    /// hub, a `shutdown` (`fin:N`) is acknowledged with `finack` and the connection takes no
+    /// new clients. Other keys (`status`, the client counts) need no answer.
+    private func answerPing(_ values: [String?], from server: AppServerConnection) {
+        let pairs = stride(from: 0, to: values.count - 1, by: 2).map { (key: values[$0], value: values[$0 + 1]) }
+        for (key, value) in pairs {
+            switch key {
+            case "echo":
+                server.send(.ping(values))
+            case "servers":
+                let names = appServers.connections(hub: server.hub).map(\.serverID)
+                var unique: [String] = []
+                for name in names where !unique.contains(name) { unique.append(name) }
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                server.send(.ping(["servers", "\(now):\(unique.joined(separator: ";"))"]))
+            case "shutdown" where value?.hasPrefix("fin:") == true:
+                server.move(to: .shuttingDown(mode: value ?? "fin:0"))
+                server.send(.ping(["shutdown", "finack"]))
+                publishServerEvent("serverShuttingDown", server)
+            default:
+                continue
+            }
+        }
+    }
+
+    /// Payloads for clients: each gets the one of its own protocol.
+    private func deliverData(_ message: ServiceMessage, hub: String) {
+        switch message {
+        case .connectionData(let id, let payload, _):
+            if let connection = registry.connection(id, hub: hub) { deliver(ByteBuffer(bytes: payload), to: connection) }
+        case .multiConnectionData(let ids, let payloads, _):
+            send(payloads, to: ids.compactMap { registry.connection($0, hub: hub) }, hub: hub)
+        case .userData(let user, let payloads, _):
+            send(payloads, to: registry.connections(user: user, hub: hub), hub: hub)
+        case .multiUserData(let users, let payloads, _):
+            send(payloads, to: users.flatMap { registry.connections(user: $0, hub: hub) }, hub: hub)
+        case .broadcastData(let excluded, let payloads, _):
+            send(payloads, to: registry.connections(hub: hub, excluding: Set(excluded)), hub: hub)
+        case .groupBroadcastData(let group, let excluded, let payloads, _, let excludedUsers, _):
+            let users = Set(excludedUsers ?? [])
+            let connections = registry.connections(group: group, hub: hub, excluding: Set(excluded)).filter { $0.userID.map { !users.contains($0) } ?? true }
+            send(payloads, to: connections, hub: hub)
+        case .multiGroupBroadcastData(let groups, let payloads, _):
+            var seen = Set<String>()
+            let connections = groups.flatMap { registry.connections(group: $0, hub: hub) }.filter { seen.insert($0.id).inserted }
+            send(payloads, to: connections, hub: hub)
+        default:
+            break
+        }
+    }
+
+    private func send(_ payloads: ServicePayloads, to connections: [ClientConnection], hub: String) {
+        let json = payloads.first { $0.protocolName.lowercased() == HubProtocolKind.json.rawValue }?.bytes
+        let messagePack = payloads.first { $0.protocolName.lowercased() == HubProtocolKind.messagepack.rawValue }?.bytes
+        let delivered = send(EncodedMessage(json: json, messagePack: messagePack), to: connections, hub: hub)
+        if events.hasSubscribers {
+            events.publish("serverMessage", [("hub", .string(hub)), ("recipients", .int(Int64(delivered))),
+                                             ("protocols", .array(payloads.map { .string($0.protocolName) }))])
+        }
+    }
+
+    /// Group membership, existence checks and close commands; those with an ack id are
+    /// answered with Ack: 1 (Ok) when done or true, 2 (NotFound) otherwise, as AckStatus.cs.
+    private func applyCommand(_ message: ServiceMessage, from server: AppServerConnection) {
+        let hub = server.hub
+        func ack(_ id: Int, _ ok: Bool) { server.send(.ack(ackID: id, status: ok ? 1 : 2, message: nil, .none)) }
+        func closeAll(_ connections: [ClientConnection], excluding excluded: [String], reason: String?) -> Bool {
+            let targets = connections.filter { !excluded.contains($0.id) }
+            for connection in targets { close(connection, error: reason?.isEmpty == false ? reason : nil) }
+            return !targets.isEmpty
+        }
+        switch message {
+        case .joinGroup(let id, let group, _):
+            _ = registry.addConnection(id, toGroup: group, hub: hub)
+        case .leaveGroup(let id, let group, _):
+            _ = registry.removeConnection(id, fromGroup: group, hub: hub)
+        case .joinGroupWithAck(let id, let group, let ackID, _):
+            ack(ackID, registry.addConnection(id, toGroup: group, hub: hub))
+        case .leaveGroupWithAck(let id, let group, let ackID, _):
+            ack(ackID, registry.removeConnection(id, fromGroup: group, hub: hub))
+        case .userJoinGroup(let user, let group, let extensions):
+            registry.addUser(user, toGroup: group, hub: hub, ttl: extensions.ttl)
+        case .userLeaveGroup(let user, let group, _):
+            registry.removeUser(user, fromGroup: group, hub: hub)
+        case .userJoinGroupWithAck(let user, let group, let ackID, let extensions):
+            registry.addUser(user, toGroup: group, hub: hub, ttl: extensions.ttl)
+            ack(ackID, true)
+        case .userLeaveGroupWithAck(let user, let group, let ackID, _):
+            registry.removeUser(user, fromGroup: group, hub: hub)
+            ack(ackID, true)
+        case .checkUserInGroupWithAck(let user, let group, let ackID, _):
+            ack(ackID, registry.isUser(user, inGroup: group, hub: hub))
+        case .checkGroupExistenceWithAck(let group, let ackID, _):
+            ack(ackID, registry.groupExists(group, hub: hub))
+        case .checkConnectionExistenceWithAck(let id, let ackID, _):
+            ack(ackID, registry.connection(id, hub: hub) != nil)
+        case .checkUserExistenceWithAck(let user, let ackID, _):
+            ack(ackID, registry.userExists(user, hub: hub))
+        case .closeConnectionWithAck(let id, let reason, let ackID, _):
+            ack(ackID, closeAll(registry.connection(id, hub: hub).map { [$0] } ?? [], excluding: [], reason: reason))
+        case .closeConnectionsWithAck(let reason, let ackID, let excluded, _):
+            _ = closeAll(registry.connections(hub: hub), excluding: excluded, reason: reason)
+            ack(ackID, true)
+        case .closeUserConnectionsWithAck(let user, let reason, let ackID, let excluded, _):
+            _ = closeAll(registry.connections(user: user, hub: hub), excluding: excluded, reason: reason)
+            ack(ackID, true)
+        case .closeGroupConnectionsWithAck(let group, let reason, let ackID, let excluded, _):
+            _ = closeAll(registry.connections(group: group, hub: hub), excluding: excluded, reason: reason)
+            ack(ackID, true)
+        default:
+            // Messages the service sends, not a server (a HandshakeRequest again, Ack, …), and
+            // types the emulator does not serve: ignored, as the SDK ignores what it does not know.
+            break
+        }
+    }
+
+    private func publishServerEvent(_ name: String, _ server: AppServerConnection) {
+        guard events.hasSubscribers else { return }
+        events.publish(name, [("hub", .string(server.hub)), ("connectionId", .string(server.id)), ("server", .string(server.serverID))])
+    }
+}
