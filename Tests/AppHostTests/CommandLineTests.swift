@@ -159,7 +159,7 @@ struct CommandLineTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let result = try AppHost.run(["validate"], in: folder)
         #expect(result.status == 0)
-        #expect(result.stderr.hasPrefix("apphost.yaml:4:11: warning: the local emulator speaks Serverless mode only"))
+        #expect(result.stderr.hasPrefix("apphost.yaml:4:11: warning: the local emulator does not route clients to app servers yet"))
     }
 
     @Test("User errors exit 1", arguments: [

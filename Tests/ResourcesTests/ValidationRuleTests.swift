@@ -256,7 +256,7 @@ struct ValidationRuleTests {
         let diagnostic = try #require(outcome.diagnostics.first)
         #expect(outcome.diagnostics.count == 1)
         #expect(diagnostic.severity == .warning)
-        #expect(diagnostic.message.contains("the local emulator speaks Serverless mode only"))
+        #expect(diagnostic.message.contains("the local emulator does not route clients to app servers yet"))
         #expect(diagnostic.hint?.contains("mode: Serverless") == true)
         #expect(diagnostic.hint?.contains("emulator: false") == true)
         #expect(diagnostic.position == "4:11")

@@ -63,7 +63,7 @@ struct ModelValidator {
         }
         if resource.emulator {
             if resource.mode == .default {
-                warning("the local emulator speaks Serverless mode only; '\(name)' is in Default mode, so a hub server using AddAzureSignalR cannot connect to it",
+                warning("the local emulator does not route clients to app servers yet; '\(name)' is in Default mode, so a hub server using AddAzureSignalR connects but its clients cannot reach it",
                         at: resource.keyLocations["mode"] ?? resource.location,
                         hint: "for local runs set 'mode: Serverless' and use the REST API or Management SDK, or set 'emulator: false' with the 'endpoint' of a Default-mode resource in Azure")
             }
