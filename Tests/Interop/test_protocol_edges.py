@@ -211,17 +211,23 @@ def read_until_closed(raw: socket.socket) -> bytes:
     return received
 
 
-@pytest.mark.parametrize("payload", [
-    b"\x00\x01\x02garbage\r\n\r\n",
-    b"\x16\x03\x01 a TLS hello on the plain port\r\n\r\n",
-    b"DELETE /api/v1/hubs/chat/connections/c HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n",
-    b"GET /client/?hub=chat HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n",
-], ids=["binary", "tls-hello", "empty-content-length", "bad-content-length-on-upgrade-path"])
-def test_a_first_request_that_does_not_parse_gets_400_and_the_socket_closes(emulator, payload):
+@pytest.mark.parametrize("payload,content_type", [
+    (b"\x00\x01\x02garbage\r\n\r\n", b"text/plain"),
+    (b"\x16\x03\x01 a TLS hello on the plain port\r\n\r\n", b"text/plain"),
+    (b"DELETE /api/v1/hubs/chat/connections/c HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n", b"text/plain"),
+    (b"DELETE /api/hubs/chat/connections/c?api-version=2022-06-01 HTTP/1.1\r\nHost: x\r\nContent-Length: u\r\n\r\n", b"application/json"),
+    (b"GET /client/?hub=chat HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n", b"text/plain"),
+], ids=["binary", "tls-hello", "v1-empty-content-length", "dated-api-bad-content-length", "bad-content-length-on-upgrade-path"])
+def test_a_first_request_that_does_not_parse_gets_400_in_its_apis_error_form_and_the_socket_closes(emulator, payload, content_type):
     with socket.create_connection(("127.0.0.1", emulator.port), timeout=10) as raw:
         raw.sendall(payload)
         answer = read_until_closed(raw)
-    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert f"content-type: {content_type.decode()}".encode() in head.lower()
+    assert f"content-length: {len(body)}".encode() in head.lower() and body
+    if content_type == b"application/json":
+        assert json.loads(body)["code"] == "BadRequest"
     assert emulator.rest("GET", "/api/v1/health")[0] == 200
 
 

@@ -113,7 +113,9 @@ struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
             pipeline.enableErrorHandling = false  // Hummingbird answers parse errors
             pipeline.enableResponseHeaderValidation = false  // HTTPTypes validated them already
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
-            try channel.pipeline.syncOperations.addHandler(UnparsableRequestHandler())
+            let firstLine = RequestLineRecorder()
+            try channel.pipeline.syncOperations.addHandler(firstLine, position: .first)
+            try channel.pipeline.syncOperations.addHandler(UnparsableRequestHandler(firstLine: firstLine))
             return Value(upgradeResult: result, channel: channel)
         }
     }
