@@ -49,7 +49,7 @@ def records(data: bytes) -> list:
             shift += 7
             if not byte & 0x80:
                 break
-        messages.append(msgpack.unpackb(data[index:index + length], raw=False))
+        messages.append(msgpack.unpackb(data[index:index + length], raw=False, strict_map_key=False))
         index += length
     return messages
 

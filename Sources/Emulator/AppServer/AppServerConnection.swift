@@ -79,6 +79,14 @@ public final class AppServerConnection: Sendable {
 /// The app servers' connections of every hub: where a client of a Default-mode hub is routed.
 final class AppServerRegistry: Sendable {
     private let servers = Mutex<[String: [AppServerConnection]]>([:])
+    private let turn = Atomic<Int>(0)
+
+    /// The ready connection that takes the next client of `hub`, in turn; nil when none is.
+    func next(hub: String) -> AppServerConnection? {
+        let ready = connections(hub: hub).filter(\.isReady)
+        guard !ready.isEmpty else { return nil }
+        return ready[(turn.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max) % ready.count]
+    }
 
     /// Adds a connection, under its hub's name without regard to case.
     func add(_ server: AppServerConnection) {

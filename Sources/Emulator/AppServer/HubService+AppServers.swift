@@ -23,10 +23,14 @@ extension HubService {
         return server
     }
 
-    /// The server connection's socket closed.
+    /// The server connection's socket closed: the clients routed to it are closed too, as
+    /// Azure closes them.
     func appServerClosed(_ server: AppServerConnection) {
         server.move(to: .closed)
         guard appServers.remove(server) else { return }
+        for connection in registry.connections(hub: server.hub) where connection.appServer === server {
+            close(connection, error: "The app server's connection to the service was closed.")
+        }
         publishServerEvent("serverDisconnected", server)
         logger.info("app server disconnected", metadata: ["hub": "\(server.hub)", "server": "\(server.serverID)", "connection": "\(server.id)"])
     }
@@ -41,12 +45,62 @@ extension HubService {
             answerPing(values, from: server)
         case .connectionData, .multiConnectionData, .userData, .multiUserData, .broadcastData, .groupBroadcastData, .multiGroupBroadcastData:
             deliverData(message, hub: server.hub)
-        case .closeConnection(let id, let error, _, _):
-            if let connection = registry.connection(id, hub: server.hub) { close(connection, error: error?.isEmpty == false ? error : nil) }
+        case .closeConnection(let id, _, _, _):
+            // The app server's hub has sent its own Close message through ConnectionData.
+            if let connection = registry.connection(id, hub: server.hub), connection.noteClosedByAppServer() {
+                close(connection, error: nil, sendCloseMessage: connection.appServer == nil)
+            }
         default:
             applyCommand(message, from: server)
         }
     }
+
+    // MARK: Clients routed to app servers
+
+    /// A client's handshake in a hub with app servers: the service does not answer it but
+    /// opens the connection on `server` (claims, query, and the hub protocol, which newer SDKs
+    /// require), then passes the handshake and whatever followed it; the app server's hub
+    /// answers. Returns whether the connection goes on.
+    func routeHandshake(_ record: [UInt8], of connection: ClientConnection, to server: AppServerConnection,
+                        decoder: inout HubFrameDecoder) -> Bool {
+        let request: HandshakeRequest
+        do { request = try HandshakeRequest(json: record) } catch {
+            return refuseHandshake(connection, "Invalid handshake: \(error.reason)")
+        }
+        guard let kind = HubProtocolKind(rawValue: request.protocolName) else {
+            return refuseHandshake(connection, "The protocol '\(request.protocolName)' is not supported.")
+        }
+        if kind.isBinary && connection.transport == .serverSentEvents {
+            return refuseHandshake(connection, "Cannot use the '\(kind.rawValue)' protocol on the current transport. The transport does not support 'Binary' transfer format.")
+        }
+        connection.setProtocol(kind)
+        connection.route(to: server)
+        let claims = connection.claims.userClaims.map { ServiceClaim($0.type, $0.value) }
+        server.send(.openConnection(connectionID: connection.id, claims: claims, headers: [], query: connection.clientQuery,
+                                    ServiceExtensions(protocolName: kind.rawValue)))
+        server.send(.connectionData(connectionID: connection.id, payload: record + [JSONHubProtocol.recordSeparator],
+                                    ServiceExtensions(dataMessageType: 1)))
+        let rest = decoder.takePending()
+        if !rest.isEmpty { forward(rest, from: connection, to: server) }
+        events.publish("connected", describe(connection) + [("appServer", .string(server.serverID))])
+        return true
+    }
+
+    /// A client's bytes, as they came, to the app server it is routed to.
+    func forward(_ bytes: [UInt8], from connection: ClientConnection, to server: AppServerConnection) {
+        guard server.currentPhase != .closed else { return }
+        server.send(.connectionData(connectionID: connection.id, payload: bytes, .none))
+        registry.countIn(hub: connection.hub)
+    }
+
+    private func refuseHandshake(_ connection: ClientConnection, _ error: String) -> Bool {
+        let reply = JSONCodec.encode(.map([HubPair(.string("error"), .string(error))])) + [JSONHubProtocol.recordSeparator]
+        deliver(ByteBuffer(bytes: reply), to: connection)
+        close(connection, error: nil, sendCloseMessage: false)
+        return false
+    }
+
+    // MARK: Server connections
 
     private func handshake(_ message: ServiceMessage, from server: AppServerConnection) {
         guard case .handshakeRequest(let version, let connectionType, _, let migrationLevel, _) = message else {

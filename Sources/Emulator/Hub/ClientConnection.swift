@@ -44,6 +44,11 @@ public final class ClientConnection: Sendable {
         var lastSent: ContinuousClock.Instant
         var closed = false
         var transportError: String?
+        /// The app server the connection is routed to (Default mode); nil when the service
+        /// serves it itself (Serverless).
+        var appServer: AppServerConnection?
+        /// Whether the app server closed it (so it is not told again).
+        var closedByAppServer = false
     }
 
     private let state: Mutex<State>
@@ -62,6 +67,25 @@ public final class ClientConnection: Sendable {
         let now = ContinuousClock.now
         self.state = Mutex(State(lastReceived: now, lastSent: now))
     }
+
+    /// The app server the connection is routed to, if any.
+    var appServer: AppServerConnection? { state.withLock { $0.appServer } }
+
+    /// Routes the connection to `server` for the rest of its life.
+    func route(to server: AppServerConnection) {
+        state.withLock { $0.appServer = server }
+    }
+
+    /// Notes that its app server closed it; false if that was already noted.
+    func noteClosedByAppServer() -> Bool {
+        state.withLock { state in
+            defer { state.closedByAppServer = true }
+            return !state.closedByAppServer
+        }
+    }
+
+    /// Whether its app server closed it.
+    var wasClosedByAppServer: Bool { state.withLock { $0.closedByAppServer } }
 
     /// The protocol chosen in the handshake; nil until then.
     public var protocolKind: HubProtocolKind? { state.withLock { $0.protocolKind } }

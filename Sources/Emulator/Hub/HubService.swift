@@ -182,6 +182,11 @@ final class HubService: Sendable {
     /// Handles bytes from a client; false when the connection must end.
     func receive(_ bytes: some Collection<UInt8>, from connection: ClientConnection, decoder: inout HubFrameDecoder) async -> Bool {
         connection.touchReceived()
+        if let server = connection.appServer {
+            // Default mode: the app server's hub reads the client's messages.
+            forward(Array(bytes), from: connection, to: server)
+            return !connection.isClosed
+        }
         decoder.append(bytes)
         while true {
             let record: [UInt8]
@@ -193,6 +198,9 @@ final class HubService: Sendable {
                 return false
             }
             guard let kind = connection.protocolKind else {
+                if let server = appServers.next(hub: connection.hub) {
+                    return routeHandshake(record, of: connection, to: server, decoder: &decoder)
+                }
                 guard handshake(record, connection: connection, decoder: &decoder) else { return false }
                 await announce(connection)
                 continue
@@ -286,6 +294,9 @@ final class HubService: Sendable {
         guard connection.markClosed() else { return }
         defer { drain.leave() }
         clientInvocations.connectionEnded(connection.id)
+        if let server = connection.appServer, !connection.wasClosedByAppServer {
+            server.send(.closeConnection(connectionID: connection.id, error: error, headers: [], .none))
+        }
         if case .reliable(let session) = connection.output { _ = reliableConnections.withLock { $0.removeValue(forKey: session.token) } }
         guard connection.protocolKind != nil else { return }
         events.publish("disconnected", describe(connection) + (error.map { [("error", HubValue.string($0))] } ?? []))

@@ -95,4 +95,14 @@ public struct HubFrameDecoder: Sendable {
 
     /// Bytes received but not yet returned as records.
     public var pendingByteCount: Int { buffer.count - consumed }
+
+    /// Takes the bytes received but not yet returned as records (a client routed to an app
+    /// server: what follows its handshake goes on as it came).
+    public mutating func takePending() -> [UInt8] {
+        defer {
+            buffer.removeAll()
+            consumed = 0
+        }
+        return Array(buffer[consumed...])
+    }
 }
