@@ -155,11 +155,11 @@ struct CommandLineTests {
 
     @Test("Warnings go to stderr and do not fail validate")
     func warningsDoNotFail() throws {
-        let folder = try AppHost.temporaryFolder(["apphost.yaml": "resources:\n  hub:\n    type: signalr\n    mode: Default\n"])
+        let folder = try AppHost.temporaryFolder(["apphost.yaml": "resources:\n  api:\n    type: project\n    command: run\n    portEnv: HTTP_PORT\n"])
         defer { try? FileManager.default.removeItem(at: folder) }
         let result = try AppHost.run(["validate"], in: folder)
         #expect(result.status == 0)
-        #expect(result.stderr.hasPrefix("apphost.yaml:4:11: warning: the local emulator does not route clients to app servers yet"))
+        #expect(result.stderr.hasPrefix("apphost.yaml:5:14: warning: 'portEnv' has no effect without 'port'"))
     }
 
     @Test("User errors exit 1", arguments: [

@@ -249,24 +249,18 @@ struct ValidationRuleTests {
         #expect(diagnostic.position == "6:11")
     }
 
-    @Test("Default mode with the emulator is a warning that says what to do")
+    @Test("Default mode with the emulator is valid without a warning: app servers connect to it")
     func defaultModeWithEmulator() throws {
         let outcome = load("resources:\n  hub:\n    type: signalr\n    mode: Default\n")
         #expect(outcome.model != nil)
-        let diagnostic = try #require(outcome.diagnostics.first)
-        #expect(outcome.diagnostics.count == 1)
-        #expect(diagnostic.severity == .warning)
-        #expect(diagnostic.message.contains("the local emulator does not route clients to app servers yet"))
-        #expect(diagnostic.hint?.contains("mode: Serverless") == true)
-        #expect(diagnostic.hint?.contains("emulator: false") == true)
-        #expect(diagnostic.position == "4:11")
+        #expect(outcome.diagnostics.isEmpty)
     }
 
-    @Test("The default mode is Default, so an emulated resource without mode warns at the resource")
+    @Test("The default mode is Default, as Aspire's, and an emulated resource in it needs no warning")
     func implicitDefaultMode() throws {
-        let diagnostic = try #require(singleDiagnostic("resources:\n  hub:\n    type: signalr\n"))
-        #expect(diagnostic.severity == .warning)
-        #expect(diagnostic.position == "2:3")
+        let outcome = load("resources:\n  hub:\n    type: signalr\n")
+        #expect(outcome.model?.signalRResources.first?.mode == .default)
+        #expect(outcome.diagnostics.isEmpty)
     }
 
     @Test("A capacity the sku does not allow lists what it allows")
@@ -348,7 +342,7 @@ struct ValidationRuleTests {
                 references: [signalrr]
             """).diagnostics
         #expect(diagnostics.filter { $0.severity == .error }.count == 3)
-        #expect(diagnostics.map(\.location?.line) == [2, 4, 8, 9])
+        #expect(diagnostics.map(\.location?.line) == [4, 8, 9])
     }
 
     @Test("A model with only extension keys and anchors loads")

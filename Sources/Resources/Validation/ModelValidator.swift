@@ -62,11 +62,6 @@ struct ModelValidator {
                   hint: "set 'mode: Serverless', or remove 'upstream' (in Default mode a hub server receives client messages)")
         }
         if resource.emulator {
-            if resource.mode == .default {
-                warning("the local emulator does not route clients to app servers yet; '\(name)' is in Default mode, so a hub server using AddAzureSignalR connects but its clients cannot reach it",
-                        at: resource.keyLocations["mode"] ?? resource.location,
-                        hint: "for local runs set 'mode: Serverless' and use the REST API or Management SDK, or set 'emulator: false' with the 'endpoint' of a Default-mode resource in Azure")
-            }
             if resource.keyLocations["endpoint"] != nil {
                 warning("'endpoint' is ignored while '\(name)' is emulated", at: resource.location(of: "endpoint"),
                         hint: "set 'emulator: false' to use the cloud resource at this endpoint")
