@@ -166,6 +166,12 @@ def test_what_a_server_connection_sends_reaches_real_clients(emulator, app_serve
         assert ben.next() == ["to ben"] and ann.nothing()
         server.send([CONNECTION_DATA, ann_id, invocation_payloads("to ann's connection")["json"], {}])
         assert ann.next() == ["to ann's connection"]
+        # A message in pieces (extension member 6, IsPartial) reaches the client whole.
+        whole = invocation_payloads("in three pieces")["json"]
+        server.send([CONNECTION_DATA, ann_id, whole[:10], {6: True}])
+        server.send([CONNECTION_DATA, ann_id, whole[10:20], {6: True}])
+        server.send([CONNECTION_DATA, ann_id, whole[20:], {}])
+        assert ann.next() == ["in three pieces"]
 
         server.send([JOIN_GROUP_WITH_ACK, ann_id, "room", 5, {}])
         assert server.next(ACK)[:3] == [ACK, 5, ACK_OK]

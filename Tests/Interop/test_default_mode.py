@@ -213,6 +213,9 @@ def test_real_clients_are_served_by_the_app_servers_hub(emulator, app, transport
         assert client.next() == ["to me"]
         client.hub.send("join", ["room"])
         assert client.next() == ["joined room"]
+        # The REST API reaches a routed client as any other.
+        assert emulator.rest("POST", f"/api/v1/hubs/{HUB}/users/{user}", {"target": "newMessage", "arguments": ["by REST"]})[0] == 202
+        assert client.next() == ["by REST"]
     finally:
         client.stop(emulator, user, hub=HUB)
     assert app.closed.get(timeout=WAIT) == connection_id

@@ -145,8 +145,11 @@ extension HubService {
     /// Payloads for clients: each gets the one of its own protocol.
     private func deliverData(_ message: ServiceMessage, hub: String) {
         switch message {
-        case .connectionData(let id, let payload, _):
-            if let connection = registry.connection(id, hub: hub) { deliver(ByteBuffer(bytes: payload), to: connection) }
+        case .connectionData(let id, let payload, let extensions):
+            guard let connection = registry.connection(id, hub: hub) else { return }
+            // A message sent in pieces reaches the client whole, once its last piece came.
+            if extensions.isPartial { return connection.holdPartial(payload) }
+            deliver(ByteBuffer(bytes: connection.completePartial(payload)), to: connection)
         case .multiConnectionData(let ids, let payloads, _):
             send(payloads, to: ids.compactMap { registry.connection($0, hub: hub) }, hub: hub)
         case .userData(let user, let payloads, _):

@@ -49,6 +49,8 @@ public final class ClientConnection: Sendable {
         var appServer: AppServerConnection?
         /// Whether the app server closed it (so it is not told again).
         var closedByAppServer = false
+        /// The first parts of a message its app server sends in pieces (partial ConnectionData).
+        var partialFromAppServer: [UInt8] = []
     }
 
     private let state: Mutex<State>
@@ -81,6 +83,19 @@ public final class ClientConnection: Sendable {
         state.withLock { state in
             defer { state.closedByAppServer = true }
             return !state.closedByAppServer
+        }
+    }
+
+    /// Keeps a piece of a message its app server sends in parts.
+    func holdPartial(_ bytes: [UInt8]) {
+        state.withLock { $0.partialFromAppServer += bytes }
+    }
+
+    /// The pieces kept so far, followed by `last`: the whole message.
+    func completePartial(_ last: [UInt8]) -> [UInt8] {
+        state.withLock { state in
+            defer { state.partialFromAppServer = [] }
+            return state.partialFromAppServer.isEmpty ? last : state.partialFromAppServer + last
         }
     }
 
