@@ -8,6 +8,7 @@ import signal
 import socket
 import urllib.error
 import urllib.request
+from types import SimpleNamespace
 
 import pytest
 from selenium import webdriver
@@ -17,7 +18,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from apphost_run import AppHostRun
-from conftest import REPOSITORY
+from conftest import REPOSITORY, mint
+from test_app_server import ServerConnection
 from test_clients import SignalRCoreClient
 
 WAIT = 15
@@ -117,6 +119,20 @@ def test_the_dashboard_shows_resources_logs_variables_and_live_hubs(browser):
         assert client.next() == [{"user": "ann", "text": "hi from the browser test"}]
         wait_for(browser, lambda d: any("messageIn" in text and "sendMessage" in text for text in texts(d, "#feed li")), "the message in")
         wait_for(browser, lambda d: int(d.find_element(By.ID, "messages-out").text) >= 1, "the broadcast counted")
+
+        # An app server's connection (Default mode) shows beside the clients, with its state.
+        port = int(re.search(r"Endpoint=http://localhost:(\d+);", values["ConnectionStrings__signalr"]).group(1))
+        server = ServerConnection(SimpleNamespace(port=port), hub="chat", server_id="browser-test-server",
+                                  token=mint("http://localhost/server/?hub=chat", key=key))
+        try:
+            wait_for(browser, lambda d: "browser-test-server" in texts(d, "#servers tbody td"), "the app server's connection")
+            assert "ready" in texts(browser, "#servers tbody td")
+            assert browser.find_element(By.ID, "server-count").text == "1"
+            wait_for(browser, lambda d: any("serverConnected" in text and "browser-test-server" in text for text in texts(d, "#feed li")),
+                     "the server connection in the feed")
+        finally:
+            server.close()
+        wait_for(browser, lambda d: "browser-test-server" not in texts(d, "#servers tbody td"), "the app server gone")
 
         # Restart from the page: the api stops, starts again with a new pid, and is Running.
         browser.find_element(By.CSS_SELECTOR, '#resources tr[data-name="api"]').click()

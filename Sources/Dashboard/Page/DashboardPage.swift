@@ -98,9 +98,15 @@ enum DashboardPage {
                 <div><b id="connection-count">0</b>connections</div>
                 <div><b id="messages-in">0</b>messages in</div>
                 <div><b id="messages-out">0</b>messages out</div>
+                <div><b id="server-count">0</b>app servers</div>
               </div>
               <table id="connections">
-                <thead><tr><th>Hub</th><th>Connection</th><th>User</th><th>Transport</th><th>Protocol</th><th>Groups</th><th>Since</th></tr></thead>
+                <thead><tr><th>Hub</th><th>Connection</th><th>User</th><th>Transport</th><th>Protocol</th><th>Groups</th><th>Since</th><th>App server</th></tr></thead>
+                <tbody></tbody>
+              </table>
+              <h3>App servers (Default mode)</h3>
+              <table id="servers">
+                <thead><tr><th>Hub</th><th>Server</th><th>Connection</th><th>State</th><th>Clients</th><th>Since</th></tr></thead>
                 <tbody></tbody>
               </table>
               <h3>Live messages</h3>

@@ -257,7 +257,8 @@ enum DashboardScript {
     }
 
     function addFeedEntry(entry) {
-      const parts = [time(entry.time), entry.type, entry.hub, entry.target, entry.connectionId, entry.userId ?? undefined];
+      const parts = [time(entry.time), entry.type, entry.hub, entry.target, entry.connectionId, entry.userId ?? undefined,
+                     entry.server ?? entry.appServer];
       if (entry.arguments) parts.push(JSON.stringify(entry.arguments));
       if (entry.recipients !== undefined) parts.push(`→ ${entry.recipients}`);
       if (entry.status !== undefined) parts.push(`${entry.url} ${entry.status} in ${Math.round(entry.durationMs)} ms`);
@@ -290,12 +291,24 @@ enum DashboardScript {
           const row = document.createElement("tr");
           row.dataset.connection = connection.connectionId;
           for (const value of [hub.name, connection.connectionId, connection.userId ?? "", connection.transport,
-                               connection.protocol ?? "", connection.groups.join(", "), time(connection.connectedAt)]) {
+                               connection.protocol ?? "", connection.groups.join(", "), time(connection.connectedAt),
+                               connection.appServer ?? ""]) {
             row.appendChild(element("td", value));
           }
           body.appendChild(row);
         }
       }
+      const servers = $("#servers tbody");
+      servers.replaceChildren();
+      for (const server of state.servers ?? []) {
+        const row = document.createElement("tr");
+        row.dataset.connection = server.connectionId;
+        for (const value of [server.hub, server.server, server.connectionId, server.state, server.clients, time(server.connectedAt)]) {
+          row.appendChild(element("td", String(value)));
+        }
+        servers.appendChild(row);
+      }
+      $("#server-count").textContent = (state.servers ?? []).length;
       $("#connection-count").textContent = state.connectionCount;
       $("#messages-in").textContent = messagesIn;
       $("#messages-out").textContent = messagesOut;

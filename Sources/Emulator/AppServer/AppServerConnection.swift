@@ -48,6 +48,16 @@ public final class AppServerConnection: Sendable {
         }
     }
 
+    /// The phase as the state view names it.
+    public var stateName: String {
+        switch currentPhase {
+        case .awaitingHandshake: "handshaking"
+        case .ready: "ready"
+        case .shuttingDown: "shutting down"
+        case .closed: "closed"
+        }
+    }
+
     /// Whether the handshake is done and the connection has not begun to shut down.
     public var isReady: Bool {
         if case .ready = currentPhase { return true }

@@ -36,7 +36,8 @@ enum IntrospectionEndpoints {
         return match ? nil : ErrorResponse.make(status: 401, "the introspection token is missing or wrong")
     }
 
-    /// Hubs, their connections (id, user, groups, transport, protocol, since) and counters.
+    /// Hubs, their connections (id, user, groups, transport, protocol, since, the app server it
+    /// is routed to) and counters; the app servers' connections (Default mode).
     static func state(_ service: HubService) -> HubValue {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -47,6 +48,7 @@ enum IntrospectionEndpoints {
                 .map(service.describe(connection).filter { $0.0 != "hub" }.map { HubPair(.string($0.0), $0.1) } + [
                     HubPair(.string("groups"), .array(service.registry.groups(of: connection).map { .string($0) })),
                     HubPair(.string("connectedAt"), .string(formatter.string(from: connection.connectedAt))),
+                    HubPair(.string("appServer"), connection.appServer.map { .string($0.serverID) } ?? .null),
                 ])
             }
             return .map([
@@ -56,6 +58,18 @@ enum IntrospectionEndpoints {
                 HubPair(.string("connections"), .array(connections)),
             ])
         }
-        return .map([HubPair(.string("connectionCount"), .int(Int64(total))), HubPair(.string("hubs"), .array(hubs))])
+        let clients = service.registry.allConnections()
+        let servers: [HubValue] = service.appServers.all().sorted { $0.connectedAt < $1.connectedAt }.map { server in
+            .map([
+                HubPair(.string("hub"), .string(server.hub)),
+                HubPair(.string("connectionId"), .string(server.id)),
+                HubPair(.string("server"), .string(server.serverID)),
+                HubPair(.string("state"), .string(server.stateName)),
+                HubPair(.string("clients"), .int(Int64(clients.filter { $0.appServer === server }.count))),
+                HubPair(.string("connectedAt"), .string(formatter.string(from: server.connectedAt))),
+            ])
+        }
+        return .map([HubPair(.string("connectionCount"), .int(Int64(total))), HubPair(.string("hubs"), .array(hubs)),
+                     HubPair(.string("servers"), .array(servers))])
     }
 }
