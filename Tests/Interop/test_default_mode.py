@@ -252,3 +252,28 @@ def test_a_server_that_shuts_down_takes_no_new_clients(emulator, app):
     finally:
         for user, client in zip(users, clients):
             client.stop(emulator, user, hub=HUB)
+
+
+def test_in_default_mode_a_client_with_no_app_server_is_refused_as_azure_refuses_it():
+    from websockets.sync.client import connect
+
+    from conftest import Emulator
+    emulator = Emulator(extra_args=["--mode", "Default"])
+    try:
+        token = emulator.client_token(HUB, "too-early")
+        with connect(f"ws://127.0.0.1:{emulator.port}/client/?hub={HUB}&access_token={token}") as early:
+            early.send('{"protocol":"json","version":1}\x1e')
+            answer = json.loads(early.recv(timeout=WAIT).rstrip("\x1e"))
+            assert answer["error"].startswith("SignalR Service is now in 'Default' service mode.")
+            with pytest.raises(websockets.exceptions.ConnectionClosed):
+                early.recv(timeout=WAIT)
+        # Once an app server is connected, a real client gets in.
+        app = HubApp(emulator)
+        try:
+            late = SignalRCoreClient(emulator.client_url(HUB), options={"access_token_factory": lambda: token}).start()
+            assert app.opened.get(timeout=WAIT)
+            late.stop(emulator, "too-early", hub=HUB)
+        finally:
+            app.close()
+    finally:
+        emulator.stop()

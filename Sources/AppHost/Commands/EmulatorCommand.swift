@@ -8,7 +8,7 @@ import Logging
 struct EmulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emulator",
-        abstract: "Run a local Azure SignalR Service emulator (serverless mode) in the foreground.",
+        abstract: "Run a local Azure SignalR Service emulator (Serverless or Default mode) in the foreground.",
         discussion: """
             Prints the connection string on stdout, then serves SignalR clients (WebSockets, \
             Server-Sent Events, long polling; JSON and MessagePack) and the REST API (v1, \
@@ -76,6 +76,9 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Flag(help: "Refuse tokens signed with the access key, as disableLocalAuth does in Azure (authType: azure).")
     var disableLocalAuth = false
 
+    @Option(help: ArgumentHelp("Serverless (the default) or Default: in Default mode a client is served by an app server's connection (AddAzureSignalR), and refused when none is connected.", valueName: "MODE"))
+    var mode: ServiceMode = .serverless
+
     func validate() throws {
         if (entraPublicKey == nil) != (entraIssuer == nil) { throw ValidationError("--entra-public-key and --entra-issuer go together") }
         if let entraPublicKey, let entraIssuer {
@@ -118,6 +121,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.reconnectBufferLimit = reconnectBufferLimit
         configuration.clientInvocationTimeout = .milliseconds(Int64(clientInvocationTimeout * 1000))
         configuration.localAuthDisabled = disableLocalAuth
+        configuration.serviceMode = mode
         configuration.managedIdentity = Self.managedIdentityFromEnvironment
         if let entraPublicKey, let entraIssuer {
             configuration.entra = EntraTrust(validator: try EntraTokenValidator(publicKey: entraPublicKey, issuer: entraIssuer),
@@ -195,3 +199,5 @@ struct EmulatorCommand: AsyncParsableCommand {
         return rules
     }
 }
+
+extension ServiceMode: ExpressibleByArgument {}

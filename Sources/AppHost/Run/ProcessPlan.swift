@@ -98,7 +98,7 @@ struct ProcessPlan {
 
     private func emulator(_ resource: SignalRResource) throws -> ProcessSpecification {
         let port = application.ports[resource.name] ?? 0
-        var command = [executable, "emulator", "--port", String(port)]
+        var command = [executable, "emulator", "--port", String(port), "--mode", resource.mode == .serverless ? "Serverless" : "Default"]
         if !resource.upstream.isEmpty {
             command += ["--upstream-config", try writeUpstreamSettings(resource)]
         }

@@ -7,6 +7,9 @@ extension HubService {
     /// The service-protocol version the emulator speaks, as ServiceProtocol.cs's.
     static let serviceProtocolVersion = 1
 
+    /// What Azure answers the handshake of a Default-mode client when no app server is connected.
+    static let noAppServer = "SignalR Service is now in 'Default' service mode. Current mode works as a proxy that routes client traffic to the connected app servers. However app servers are not connected."
+
     /// Accepts an app server's connection: its token must be for `<endpoint>/server/?hub=<hub>`
     /// (the endpoint without its port), signed with the access key or a temporary key.
     func connectAppServer(hub: String?, id: String?, serverName: String?, accessToken: String?,
@@ -93,7 +96,7 @@ extension HubService {
         registry.countIn(hub: connection.hub)
     }
 
-    private func refuseHandshake(_ connection: ClientConnection, _ error: String) -> Bool {
+    func refuseHandshake(_ connection: ClientConnection, _ error: String) -> Bool {
         let reply = JSONCodec.encode(.map([HubPair(.string("error"), .string(error))])) + [JSONHubProtocol.recordSeparator]
         deliver(ByteBuffer(bytes: reply), to: connection)
         close(connection, error: nil, sendCloseMessage: false)

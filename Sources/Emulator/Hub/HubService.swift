@@ -201,6 +201,7 @@ final class HubService: Sendable {
                 if let server = appServers.next(hub: connection.hub) {
                     return routeHandshake(record, of: connection, to: server, decoder: &decoder)
                 }
+                if configuration.serviceMode == .default { return refuseHandshake(connection, Self.noAppServer) }
                 guard handshake(record, connection: connection, decoder: &decoder) else { return false }
                 await announce(connection)
                 continue

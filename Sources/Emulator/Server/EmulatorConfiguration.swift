@@ -1,5 +1,16 @@
+/// The service mode of Azure SignalR Service, as its `ServiceMode` feature flag names it.
+public enum ServiceMode: String, Sendable, CaseIterable {
+    /// Clients are routed to app servers' connections (`AddAzureSignalR()`).
+    case `default` = "Default"
+    /// Clients talk to the service alone: the REST API and upstreams.
+    case serverless = "Serverless"
+}
+
 /// How an emulator listens and behaves.
 public struct EmulatorConfiguration: Sendable {
+    /// The service mode. Either way a client of a hub with app servers is routed to them; in
+    /// Default mode a client that finds none is refused, as Azure refuses it.
+    public var serviceMode: ServiceMode = .serverless
     /// The addresses to listen on; by default loopback only (IPv4, and IPv6 where available).
     public var hosts: [String] = ["127.0.0.1", "::1"]
     /// The port; 0 for a free one.
