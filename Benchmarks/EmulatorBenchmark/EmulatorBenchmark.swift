@@ -43,10 +43,10 @@ struct EmulatorBenchmark: AsyncParsableCommand {
 
     /// What a run measures.
     enum Phase: String, ExpressibleByArgument, CaseIterable {
-        case fanout, idle, coldstart, roundtrip
+        case fanout, idle, coldstart, roundtrip, appserver
     }
 
-    @Option(name: .customLong("only"), help: "Measure only this (repeat for several): fanout (with send-to-user), idle, coldstart, roundtrip. Default: fanout and idle.")
+    @Option(name: .customLong("only"), help: "Measure only this (repeat for several): fanout (with send-to-user), idle, coldstart, roundtrip, appserver (a broadcast from an app server's connection beside the same through REST). Default: fanout and idle.")
     var phases: [Phase] = []
 
     @Option(help: "Messages a second of the round trip (open loop).")
@@ -106,6 +106,21 @@ struct EmulatorBenchmark: AsyncParsableCommand {
                 let peer = try await broadcastThroughPeer(group: group, http: http)
                 summary.append(String(format: "aiosignalr broadcast: %.0f deliveries/s, p50 %.1f ms, p99 %.1f ms", peer.rate, peer.p50, peer.p99))
                 summary.append(String(format: "ratio emulator / aiosignalr: %.1fx", fanOut.rate / max(peer.rate, 1)))
+            }
+        }
+        if phases.contains(.appserver) {
+            let (emulator, server) = try EmulatorUnderTest.start(binary: binary, reaper: reaper)
+            // Alternating, so both see the same machine: REST, app server, REST, app server.
+            var rest: [FanOut] = [], fromServer: [FanOut] = []
+            for _ in 0..<2 {
+                rest.append(try await broadcast(to: emulator, http: http, group: group))
+                fromServer.append(try await broadcastFromAppServer(to: emulator, group: group))
+            }
+            server.stop()
+            for (index, (viaREST, viaServer)) in zip(rest, fromServer).enumerated() {
+                summary.append(String(format: "run %d: app server BroadcastData: %.0f deliveries/s (p50 %.1f ms, p99 %.1f ms); REST broadcast: %.0f deliveries/s (p50 %.1f ms, p99 %.1f ms); ratio %.2fx",
+                                      index + 1, viaServer.rate, viaServer.p50, viaServer.p99, viaREST.rate, viaREST.p50, viaREST.p99,
+                                      viaServer.rate / max(viaREST.rate, 1)))
             }
         }
         if phases.contains(.idle), idle > 0 {
@@ -234,6 +249,25 @@ struct EmulatorBenchmark: AsyncParsableCommand {
         let result = try await closedLoop(stats: stats, receivers: clients) { number in
             try await emulator.post("/api/v1/hubs/bench", body: ByteBuffer(string: #"{"target":"bench","arguments":[\#(number),"\#(text)"]}"#), http: http)
         }
+        for channel in channels { try? await channel.close() }
+        return result
+    }
+
+    /// The same fan-out as `broadcast`, sent by an app server's connection as BroadcastData (the
+    /// JSON payload its hub would encode) instead of through the REST API.
+    func broadcastFromAppServer(to emulator: EmulatorUnderTest, group: EventLoopGroup) async throws -> FanOut {
+        report("emulator: connecting \(clients) clients …")
+        let stats = Stats()
+        let channels = try await connectClients(count: clients, port: emulator.port, stats: stats, group: group) { _ in emulator.clientPath }
+        let token = emulator.token(audience: "http://localhost/server/?hub=bench")
+        let server = try await AppServerLoad.connect(host: "127.0.0.1", port: emulator.port, hub: "bench", token: token, group: group)
+        report("emulator: broadcasting from an app server's connection (BroadcastData) …")
+        let text = payload()
+        let result = try await closedLoop(stats: stats, receivers: clients) { number in
+            let payload = Array(#"{"type":1,"target":"bench","arguments":[\#(number),"\#(text)"]}"#.utf8) + [0x1E]
+            try await AppServerLoad.send(.broadcastData(excluded: [], payloads: [ServicePayload("json", payload)], .none), on: server)
+        }
+        try? await server.close()
         for channel in channels { try? await channel.close() }
         return result
     }

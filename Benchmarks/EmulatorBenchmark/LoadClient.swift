@@ -44,7 +44,7 @@ enum LoadClient {
 }
 
 /// Sends the upgrade request once the TCP connection is up.
-private final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
     let host: String
