@@ -1,0 +1,48 @@
+import NIOCore
+
+/// Default mode: a client of a hub with app servers is served by one of them, the emulator
+/// passing bytes both ways.
+extension HubService {
+    /// A client's handshake in a hub with app servers: the service does not answer it but
+    /// opens the connection on `server` (claims, query, and the hub protocol, which newer SDKs
+    /// require), then passes the handshake and whatever followed it; the app server's hub
+    /// answers. Returns whether the connection goes on.
+    func routeHandshake(_ record: [UInt8], of connection: ClientConnection, to server: AppServerConnection,
+                        decoder: inout HubFrameDecoder) -> Bool {
+        let request: HandshakeRequest
+        do { request = try HandshakeRequest(json: record) } catch {
+            return refuseHandshake(connection, "Invalid handshake: \(error.reason)")
+        }
+        guard let kind = HubProtocolKind(rawValue: request.protocolName) else {
+            return refuseHandshake(connection, "The protocol '\(request.protocolName)' is not supported.")
+        }
+        if kind.isBinary && connection.transport == .serverSentEvents {
+            return refuseHandshake(connection, "Cannot use the '\(kind.rawValue)' protocol on the current transport. The transport does not support 'Binary' transfer format.")
+        }
+        connection.setProtocol(kind)
+        connection.route(to: server)
+        let claims = connection.claims.userClaims.map { ServiceClaim($0.type, $0.value) }
+        server.send(.openConnection(connectionID: connection.id, claims: claims, headers: [], query: connection.clientQuery,
+                                    ServiceExtensions(protocolName: kind.rawValue)))
+        server.send(.connectionData(connectionID: connection.id, payload: record + [JSONHubProtocol.recordSeparator],
+                                    ServiceExtensions(dataMessageType: 1)))
+        let rest = decoder.takePending()
+        if !rest.isEmpty { forward(rest, from: connection, to: server) }
+        events.publish("connected", describe(connection) + [("appServer", .string(server.serverID))])
+        return true
+    }
+
+    /// A client's bytes, as they came, to the app server it is routed to.
+    func forward(_ bytes: [UInt8], from connection: ClientConnection, to server: AppServerConnection) {
+        guard server.currentPhase != .closed else { return }
+        server.send(.connectionData(connectionID: connection.id, payload: bytes, .none))
+        registry.countIn(hub: connection.hub)
+    }
+
+    func refuseHandshake(_ connection: ClientConnection, _ error: String) -> Bool {
+        let reply = JSONCodec.encode(.map([HubPair(.string("error"), .string(error))])) + [JSONHubProtocol.recordSeparator]
+        deliver(ByteBuffer(bytes: reply), to: connection)
+        close(connection, error: nil, sendCloseMessage: false)
+        return false
+    }
+}
