@@ -277,3 +277,18 @@ def test_in_default_mode_a_client_with_no_app_server_is_refused_as_azure_refuses
             app.close()
     finally:
         emulator.stop()
+
+
+def test_a_server_that_shuts_its_socket_without_a_close_leaves_the_rotation_at_once(emulator, app):
+    import socket as sockets
+    # TCP FIN, no WebSocket Close: the emulator must not route the next client there.
+    app.servers[0].socket.socket.shutdown(sockets.SHUT_WR)
+    users = ("after-fin-tcp-1", "after-fin-tcp-2")
+    clients = [SignalRCoreClient(emulator.client_url(HUB), options={"access_token_factory": lambda u=u: emulator.client_token(HUB, u)}).start()
+               for u in users]
+    try:
+        for _ in users:
+            assert app.clients[app.opened.get(timeout=WAIT)]["server"] is app.servers[1]
+    finally:
+        for user, client in zip(users, clients):
+            client.stop(emulator, user, hub=HUB)

@@ -85,6 +85,19 @@ final class AppServerSessionHandler: ChannelInboundHandler, RemovableChannelHand
         }
     }
 
+    /// A server that shuts its side of the socket (TCP FIN) without a WebSocket Close sends
+    /// nothing more: it leaves the rotation now, not when the socket times out, so no client is
+    /// routed to it in between.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            server.move(to: .closed)
+            service.appServerClosed(server)
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         keepAlive?.cancel()
         server.output.detach()
