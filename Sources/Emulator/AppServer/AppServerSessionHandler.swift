@@ -55,6 +55,8 @@ final class AppServerSessionHandler: ChannelInboundHandler, RemovableChannelHand
         case .ping:
             server.output.writeControl(WebSocketFrameBytes.frame(.pong, payload: frame.unmaskedData))
         case .connectionClose:
+            // The server leaves: out of the rotation before the Close is even answered.
+            service.appServerClosed(server)
             var data = frame.unmaskedData
             server.output.clientClosed(code: data.readWebSocketErrorCode() ?? .normalClosure)
         case .pong:
