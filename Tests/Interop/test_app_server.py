@@ -57,14 +57,14 @@ def records(data: bytes) -> list:
 class ServerConnection:
     """One server connection, as the SDK opens it."""
 
-    def __init__(self, emulator, hub="Chat", server_id="server-a", token=None, handshake=True, version=1):
+    def __init__(self, emulator, hub="Chat", server_id="server-a", token=None, handshake=True, version=1, migration=0):
         self.url = f"ws://127.0.0.1:{emulator.port}/server/?hub={hub.lower()}&cid={uuid.uuid4()}"
         audience = f"http://127.0.0.1/server/?hub={hub.lower()}"  # the endpoint without its port
         self.socket = connect(self.url, additional_headers={"Authorization": f"Bearer {token or mint(audience)}", "Asrs-Server-Id": server_id},
                               open_timeout=10)
         self.pending: list = []
         if handshake:
-            self.send([HANDSHAKE_REQUEST, version, 0, "", 0, {}])
+            self.send([HANDSHAKE_REQUEST, version, 0, "", migration, {}])
             self.answer = self.next(HANDSHAKE_RESPONSE)
 
     def send(self, message: list):

@@ -80,14 +80,15 @@ class HubApp:
     query (the client's query string), broadcast, toUser, join (a group, with ack, then a message
     to it)."""
 
-    def __init__(self, emulator, connections=2):
-        self.servers = [ServerConnection(emulator, hub=HUB, server_id=f"app-{index}") for index in range(connections)]
+    def __init__(self, emulator, connections=2, migration=0):
+        self.servers = [ServerConnection(emulator, hub=HUB, server_id=f"app-{index}", migration=migration) for index in range(connections)]
         self.locks = {id(server): threading.Lock() for server in self.servers}
         self.clients: dict[str, dict] = {}
         self.opened: "queue.Queue[str]" = queue.Queue()
         self.closed: "queue.Queue[str]" = queue.Queue()
         self.acks: dict[int, "queue.Queue[int]"] = {}
         self.pings: "queue.Queue[list]" = queue.Queue()
+        self.headers: dict[tuple, dict] = {}  # (message type, connection id) -> headers
         self.next_ack = 100
         self.readers = [threading.Thread(target=self.read, args=(server,), daemon=True) for server in self.servers]
         for reader in self.readers:
@@ -108,7 +109,8 @@ class HubApp:
     def handle(self, server, message: list):
         kind = message[0]
         if kind == OPEN_CONNECTION:
-            connection_id, claims, _headers, query, extensions = message[1:6]
+            connection_id, claims, headers, query, extensions = message[1:6]
+            self.headers[(OPEN_CONNECTION, connection_id)] = headers
             self.clients[connection_id] = {"server": server, "claims": claims, "query": query, "protocol": extensions.get(3),
                                            "buffer": b"", "handshaken": False}
             self.opened.put(connection_id)
@@ -117,7 +119,9 @@ class HubApp:
             client["buffer"] += message[2]
             self.process(message[1], client)
         elif kind == CLOSE_CONNECTION:
-            self.clients.pop(message[1], None)
+            self.headers[(CLOSE_CONNECTION, message[1])] = message[3] if len(message) > 3 else {}
+            if self.clients.get(message[1], {}).get("server") is server:
+                self.clients.pop(message[1])
             self.closed.put(message[1])
         elif kind == ACK:
             self.acks.pop(message[1]).put(message[2])
@@ -292,3 +296,61 @@ def test_a_server_that_shuts_its_socket_without_a_close_leaves_the_rotation_at_o
     finally:
         for user, client in zip(users, clients):
             client.stop(emulator, user, hub=HUB)
+
+
+def raw_client(emulator, user):
+    """A raw WebSocket client after its JSON handshake, and an echo through its app server: every
+    frame it receives is seen, so a stray handshake answer would show."""
+    from websockets.sync.client import connect
+
+    client = connect(f"ws://127.0.0.1:{emulator.port}/client/?hub={HUB}&access_token={emulator.client_token(HUB, user)}")
+    client.send('{"protocol":"json","version":1}\x1e')
+    assert client.recv(timeout=WAIT) == "{}\x1e"
+
+    def echo(text):
+        client.send(json.dumps({"type": 1, "invocationId": text, "target": "echo", "arguments": [text]}) + "\x1e")
+        return json.loads(client.recv(timeout=WAIT).rstrip("\x1e"))
+    return client, echo
+
+
+def test_clients_of_a_server_that_shuts_down_with_migration_move_to_another_unnoticed(emulator):
+    app = HubApp(emulator, migration=1)
+    client, echo = raw_client(emulator, "migrant")
+    try:
+        connection_id = app.opened.get(timeout=WAIT)
+        leaving = app.clients[connection_id]["server"]
+        staying = next(server for server in app.servers if server is not leaving)
+        assert echo("before") == {"type": 3, "invocationId": "before", "result": "before"}
+
+        app.send(leaving, [3, "shutdown", "fin:1"])
+        # The old server is told where the client went; the new one gets it, with where it came from.
+        assert app.closed.get(timeout=WAIT) == connection_id
+        assert app.headers[(CLOSE_CONNECTION, connection_id)] == {"Asrs-Migrate-To": [server_name(app, staying)]}
+        assert app.opened.get(timeout=WAIT) == connection_id
+        assert app.headers[(OPEN_CONNECTION, connection_id)] == {"Asrs-Migrate-From": [server_name(app, leaving)]}
+        assert app.clients[connection_id]["server"] is staying
+
+        # The client sees nothing of it (its new server's handshake answer is dropped) and goes on.
+        assert echo("after") == {"type": 3, "invocationId": "after", "result": "after"}
+    finally:
+        client.close()
+        app.close()
+
+
+def test_with_migration_level_2_the_clients_of_a_dropped_server_move_on(emulator):
+    app = HubApp(emulator, migration=2)
+    client, echo = raw_client(emulator, "survivor")
+    try:
+        connection_id = app.opened.get(timeout=WAIT)
+        dropped = app.clients[connection_id]["server"]
+        dropped.close()
+        assert app.opened.get(timeout=WAIT) == connection_id
+        assert app.headers[(OPEN_CONNECTION, connection_id)] == {"Asrs-Migrate-From": [server_name(app, dropped)]}
+        assert echo("still here") == {"type": 3, "invocationId": "still here", "result": "still here"}
+    finally:
+        client.close()
+        app.close()
+
+
+def server_name(app, server) -> str:
+    return f"app-{app.servers.index(server)}"

@@ -29,9 +29,14 @@ extension HubService {
     /// The server connection's socket closed: the clients routed to it are closed too, as
     /// Azure closes them.
     func appServerClosed(_ server: AppServerConnection) {
-        server.move(to: .closed)
+        let left = server.move(to: .closed)
         guard appServers.remove(server) else { return }
-        for connection in registry.connections(hub: server.hub) where connection.appServer === server {
+        // With migration level 2 (Any), clients move on even when their server drops.
+        var orphans = registry.connections(hub: server.hub).filter { $0.appServer === server }
+        if case .ready(_, let migrationLevel) = left, migrationLevel >= 2 {
+            orphans = migrateClients(of: server, tellingIt: false)
+        }
+        for connection in orphans {
             close(connection, error: "The app server's connection to the service was closed.")
         }
         publishServerEvent("serverDisconnected", server)
@@ -46,11 +51,16 @@ extension HubService {
         switch message {
         case .ping(let values):
             answerPing(values, from: server)
-        case .connectionData, .multiConnectionData, .userData, .multiUserData, .broadcastData, .groupBroadcastData, .multiGroupBroadcastData:
+        case .connectionData(let id, _, _):
+            // A migrated client's old server no longer speaks for it.
+            guard registry.connection(id, hub: server.hub).map({ $0.appServer == nil || $0.appServer === server }) ?? false else { return }
+            deliverData(message, hub: server.hub)
+        case .multiConnectionData, .userData, .multiUserData, .broadcastData, .groupBroadcastData, .multiGroupBroadcastData:
             deliverData(message, hub: server.hub)
         case .closeConnection(let id, _, _, _):
             // The app server's hub has sent its own Close message through ConnectionData.
-            if let connection = registry.connection(id, hub: server.hub), connection.noteClosedByAppServer() {
+            if let connection = registry.connection(id, hub: server.hub), connection.appServer == nil || connection.appServer === server,
+               connection.noteClosedByAppServer() {
                 close(connection, error: nil, sendCloseMessage: connection.appServer == nil)
             }
         default:
@@ -91,9 +101,13 @@ extension HubService {
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
                 server.send(.ping(["servers", "\(now):\(unique.joined(separator: ";"))"]))
             case "shutdown" where value?.hasPrefix("fin:") == true:
-                server.move(to: .shuttingDown(mode: value ?? "fin:0"))
+                let left = server.move(to: .shuttingDown(mode: value ?? "fin:0"))
                 server.send(.ping(["shutdown", "finack"]))
                 publishServerEvent("serverShuttingDown", server)
+                // fin:1 (MigrateClients) from a server whose clients may migrate on shutdown.
+                if value == "fin:1", case .ready(_, let migrationLevel) = left, migrationLevel >= 1 {
+                    migrateClients(of: server, tellingIt: true)
+                }
             default:
                 continue
             }
@@ -107,7 +121,8 @@ extension HubService {
             guard let connection = registry.connection(id, hub: hub) else { return }
             // A message sent in pieces reaches the client whole, once its last piece came.
             if extensions.isPartial { return connection.holdPartial(payload) }
-            deliver(ByteBuffer(bytes: connection.completePartial(payload)), to: connection)
+            let bytes = connection.withoutReplayedHandshakeAnswer(connection.completePartial(payload))
+            if !bytes.isEmpty { deliver(ByteBuffer(bytes: bytes), to: connection) }
         case .multiConnectionData(let ids, let payloads, _):
             send(payloads, to: ids.compactMap { registry.connection($0, hub: hub) }, hub: hub)
         case .userData(let user, let payloads, _):

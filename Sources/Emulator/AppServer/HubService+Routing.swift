@@ -20,12 +20,9 @@ extension HubService {
             return refuseHandshake(connection, "Cannot use the '\(kind.rawValue)' protocol on the current transport. The transport does not support 'Binary' transfer format.")
         }
         connection.setProtocol(kind)
-        connection.route(to: server)
-        let claims = connection.claims.userClaims.map { ServiceClaim($0.type, $0.value) }
-        server.send(.openConnection(connectionID: connection.id, claims: claims, headers: [], query: connection.clientQuery,
-                                    ServiceExtensions(protocolName: kind.rawValue)))
-        server.send(.connectionData(connectionID: connection.id, payload: record + [JSONHubProtocol.recordSeparator],
-                                    ServiceExtensions(dataMessageType: 1)))
+        let handshake = record + [JSONHubProtocol.recordSeparator]
+        connection.route(to: server, handshake: handshake)
+        open(connection, on: server, headers: [], handshake: handshake)
         let rest = decoder.takePending()
         if !rest.isEmpty { forward(rest, from: connection, to: server) }
         events.publish("connected", describe(connection) + [("appServer", .string(server.serverID))])
@@ -44,5 +41,39 @@ extension HubService {
         deliver(ByteBuffer(bytes: reply), to: connection)
         close(connection, error: nil, sendCloseMessage: false)
         return false
+    }
+
+    /// OpenConnection for `connection` on `server`, then its handshake as ConnectionData.
+    private func open(_ connection: ClientConnection, on server: AppServerConnection, headers: [ServiceHeader], handshake: [UInt8]) {
+        let claims = connection.claims.userClaims.map { ServiceClaim($0.type, $0.value) }
+        server.send(.openConnection(connectionID: connection.id, claims: claims, headers: headers, query: connection.clientQuery,
+                                    ServiceExtensions(protocolName: connection.protocolKind?.rawValue)))
+        server.send(.connectionData(connectionID: connection.id, payload: handshake, ServiceExtensions(dataMessageType: 1)))
+    }
+
+    /// Moves the clients of `server` to the hub's other app servers, in turn, as Azure migrates
+    /// them when a server that allows it shuts down (`fin:1`) or, with migration level 2, drops:
+    /// the old server is told `Asrs-Migrate-To` (unless it is gone), the new one gets the
+    /// connection with `Asrs-Migrate-From` and the client's handshake, whose answer the client,
+    /// long past its handshake, does not see. Returns the clients that found no other server.
+    @discardableResult
+    func migrateClients(of server: AppServerConnection, tellingIt: Bool) -> [ClientConnection] {
+        var stranded: [ClientConnection] = []
+        for connection in registry.connections(hub: server.hub) where connection.appServer === server {
+            guard let target = appServers.next(hub: server.hub), target !== server else {
+                stranded.append(connection)
+                continue
+            }
+            if tellingIt {
+                server.send(.closeConnection(connectionID: connection.id, error: nil,
+                                             headers: [ServiceHeader("Asrs-Migrate-To", [target.serverID])], .none))
+            }
+            guard let handshake = connection.migrate(to: target) else { continue }
+            open(connection, on: target, headers: [ServiceHeader("Asrs-Migrate-From", [server.serverID])], handshake: handshake)
+            if events.hasSubscribers {
+                events.publish("migrated", describe(connection) + [("from", .string(server.serverID)), ("to", .string(target.serverID))])
+            }
+        }
+        return stranded
     }
 }

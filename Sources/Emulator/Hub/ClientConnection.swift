@@ -51,6 +51,11 @@ public final class ClientConnection: Sendable {
         var closedByAppServer = false
         /// The first parts of a message its app server sends in pieces (partial ConnectionData).
         var partialFromAppServer: [UInt8] = []
+        /// The client's handshake request, replayed to the app server it migrates to.
+        var handshakeRecord: [UInt8]?
+        /// Whether the next app server's answer to the replayed handshake is still to be
+        /// dropped (the client did its handshake long ago).
+        var dropsHandshakeAnswer = false
     }
 
     private let state: Mutex<State>
@@ -73,16 +78,39 @@ public final class ClientConnection: Sendable {
     /// The app server the connection is routed to, if any.
     var appServer: AppServerConnection? { state.withLock { $0.appServer } }
 
-    /// Routes the connection to `server` for the rest of its life.
-    func route(to server: AppServerConnection) {
-        state.withLock { $0.appServer = server }
-    }
-
     /// Notes that its app server closed it; false if that was already noted.
     func noteClosedByAppServer() -> Bool {
         state.withLock { state in
             defer { state.closedByAppServer = true }
             return !state.closedByAppServer
+        }
+    }
+
+    /// Routes the connection to `server` after its handshake, keeping that handshake.
+    func route(to server: AppServerConnection, handshake: [UInt8]) {
+        state.withLock { state in
+            state.appServer = server
+            state.handshakeRecord = handshake
+        }
+    }
+
+    /// Moves the connection to `server` (a migration): returns the handshake to replay there,
+    /// whose answer is then dropped.
+    func migrate(to server: AppServerConnection) -> [UInt8]? {
+        state.withLock { state in
+            state.appServer = server
+            state.dropsHandshakeAnswer = true
+            return state.handshakeRecord
+        }
+    }
+
+    /// `bytes` from its app server, without the answer to a replayed handshake if that is
+    /// still to be dropped.
+    func withoutReplayedHandshakeAnswer(_ bytes: [UInt8]) -> [UInt8] {
+        state.withLock { state in
+            guard state.dropsHandshakeAnswer, let end = bytes.firstIndex(of: JSONHubProtocol.recordSeparator) else { return bytes }
+            state.dropsHandshakeAnswer = false
+            return Array(bytes[(end + 1)...])
         }
     }
 
