@@ -3,13 +3,16 @@ emulator. The app server is written here from Microsoft's files (see test_app_se
 ASP.NET Core app with `AddAzureSignalR()` behaves: two server connections; for each client routed
 to it, an OpenConnection (claims, query, hub protocol), then the client's bytes as ConnectionData;
 its hub answers the SignalR handshake itself and speaks JSON and MessagePack over them."""
+import asyncio
 import json
 import queue
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import msgpack
 import pytest
 import websockets.exceptions
+from pysignalr.client import SignalRClient
 from signalrcore.types import HttpTransportType
 
 from test_app_server import ServerConnection, framed, records
@@ -354,3 +357,67 @@ def test_with_migration_level_2_the_clients_of_a_dropped_server_move_on(emulator
 
 def server_name(app, server) -> str:
     return f"app-{app.servers.index(server)}"
+
+
+class SdkNegotiate:
+    """The negotiate an ASP.NET Core app with AddAzureSignalR() serves at `/<hub>/negotiate`: a
+    redirect to the service's client URL, with `asrs.op` naming the hub's path, and a token for
+    the user (ServiceEndpointProvider: the client audience, the endpoint without its port)."""
+
+    def __init__(self, emulator, user):
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.dumps({"url": emulator.client_url(HUB) + f"&asrs.op=%2F{HUB}",
+                                   "accessToken": emulator.client_token(HUB, user)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/{HUB}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.mark.parametrize("messagepack", [False, True], ids=["json", "messagepack"])
+def test_pysignalr_through_the_sdks_negotiate_redirect_is_served_by_the_hub(emulator, app, messagepack):
+    from pysignalr.protocol.messagepack import MessagepackProtocol
+
+    negotiate = SdkNegotiate(emulator, "py-user")
+
+    async def scenario():
+        received: asyncio.Queue = asyncio.Queue()
+        opened = asyncio.Event()
+        client = SignalRClient(negotiate.url, protocol=MessagepackProtocol()) if messagepack else SignalRClient(negotiate.url)
+
+        async def on_message(arguments):
+            await received.put(arguments)
+
+        async def on_open():
+            opened.set()
+
+        client.on("newMessage", on_message)
+        client.on_open(on_open)
+        task = asyncio.create_task(client.run())
+        try:
+            await asyncio.wait_for(opened.wait(), WAIT)
+            connection_id = await asyncio.to_thread(app.opened.get, True, WAIT)
+            assert "asrs.op=%2Fdefault" in app.clients[connection_id]["query"]
+            assert app.clients[connection_id]["protocol"] == ("messagepack" if messagepack else "json")
+            assert app.clients[connection_id]["claims"].get("asrs.s.uid") == "py-user"
+            await client.send("broadcast", ["to everyone from pysignalr"])
+            assert await asyncio.wait_for(received.get(), WAIT) == ["to everyone from pysignalr"]
+            await client.send("join", ["py-room"])
+            assert await asyncio.wait_for(received.get(), WAIT) == ["joined py-room"]
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        negotiate.server.shutdown()
