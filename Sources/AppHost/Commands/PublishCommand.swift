@@ -112,7 +112,8 @@ struct PublishCommand: ParsableCommand {
             let folder = file.folder.appendingPathComponent(project.workingDirectory ?? ".")
             projectFiles[project.name] = Set((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
         }
-        return PublishLayout(infraFolder: Self.relativePath(from: file.folder, to: outputFolder), projectFiles: projectFiles)
+        let infraFolder = PublishLayout.relativePath(from: file.folder.standardizedFileURL.path, to: outputFolder.standardizedFileURL.path)
+        return PublishLayout(infraFolder: infraFolder, projectFiles: projectFiles)
     }
 
     /// A `dockerfile:` that names no file, located at the key.
@@ -123,15 +124,6 @@ struct PublishCommand: ParsableCommand {
             return .error("the dockerfile '\(path)' of project '\(project.name)' does not exist", at: project.location(of: "dockerfile"),
                           hint: "give its path relative to apphost.yaml's folder, or remove 'dockerfile:' to let apphost write one")
         }
-    }
-
-    /// The path from folder `from` to `to`, with `..` where `to` is outside.
-    static func relativePath(from: URL, to: URL) -> String {
-        let source = from.standardizedFileURL.pathComponents, target = to.standardizedFileURL.pathComponents
-        var common = 0
-        while common < source.count, common < target.count, source[common] == target[common] { common += 1 }
-        let parts = Array(repeating: "..", count: source.count - common) + target[common...]
-        return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
 
     /// A generated file with where it goes.

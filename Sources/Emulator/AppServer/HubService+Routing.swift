@@ -9,16 +9,8 @@ extension HubService {
     /// answers. Returns whether the connection goes on.
     func routeHandshake(_ record: [UInt8], of connection: ClientConnection, to server: AppServerConnection,
                         decoder: inout HubFrameDecoder) -> Bool {
-        let request: HandshakeRequest
-        do { request = try HandshakeRequest(json: record) } catch {
-            return refuseHandshake(connection, "Invalid handshake: \(error.reason)")
-        }
-        guard let kind = HubProtocolKind(rawValue: request.protocolName) else {
-            return refuseHandshake(connection, "The protocol '\(request.protocolName)' is not supported.")
-        }
-        if kind.isBinary && connection.transport == .serverSentEvents {
-            return refuseHandshake(connection, "Cannot use the '\(kind.rawValue)' protocol on the current transport. The transport does not support 'Binary' transfer format.")
-        }
+        // The app server's hub checks the version; the emulator must know the protocol.
+        guard let (kind, _) = requestedProtocol(record, of: connection, checkingVersion: false) else { return false }
         connection.setProtocol(kind)
         let handshake = record + [JSONHubProtocol.recordSeparator]
         connection.route(to: server, handshake: handshake)
@@ -34,13 +26,6 @@ extension HubService {
         guard server.currentPhase != .closed else { return }
         server.send(.connectionData(connectionID: connection.id, payload: bytes, .none))
         registry.countIn(hub: connection.hub)
-    }
-
-    func refuseHandshake(_ connection: ClientConnection, _ error: String) -> Bool {
-        let reply = JSONCodec.encode(.map([HubPair(.string("error"), .string(error))])) + [JSONHubProtocol.recordSeparator]
-        deliver(ByteBuffer(bytes: reply), to: connection)
-        close(connection, error: nil, sendCloseMessage: false)
-        return false
     }
 
     /// OpenConnection for `connection` on `server`, then its handshake as ConnectionData.

@@ -8,8 +8,9 @@ struct EncodedMessage: Sendable {
     let messagePack: ByteBuffer
     let webSocketJSON: ByteBuffer
     let webSocketMessagePack: ByteBuffer
-    /// The protocols a frame was given for (an app server may send only some).
-    private let kinds: Set<HubProtocolKind>
+    /// Whether a frame was given for each protocol (an app server may send only some).
+    private let hasJSON: Bool
+    private let hasMessagePack: Bool
 
     init(_ message: HubMessage) {
         self.init(json: HubProtocolKind.json.encodeFrame(message), messagePack: HubProtocolKind.messagepack.encodeFrame(message))
@@ -21,11 +22,12 @@ struct EncodedMessage: Sendable {
         self.messagePack = ByteBuffer(bytes: messagePack ?? [])
         webSocketJSON = WebSocketFrameBytes.message(self.json, binary: false)
         webSocketMessagePack = WebSocketFrameBytes.message(self.messagePack, binary: true)
-        kinds = Set([json.map { _ in HubProtocolKind.json }, messagePack.map { _ in HubProtocolKind.messagepack }].compactMap { $0 })
+        hasJSON = json != nil
+        hasMessagePack = messagePack != nil
     }
 
     /// Whether there is a frame for clients of `kind`.
-    func has(_ kind: HubProtocolKind) -> Bool { kinds.contains(kind) }
+    func has(_ kind: HubProtocolKind) -> Bool { kind == .json ? hasJSON : hasMessagePack }
 
     func frame(for kind: HubProtocolKind) -> ByteBuffer {
         kind == .json ? json : messagePack

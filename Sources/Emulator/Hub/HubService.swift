@@ -243,29 +243,46 @@ final class HubService: Sendable {
 
     /// Answers the handshake; false (after an error reply) when it is refused.
     private func handshake(_ record: [UInt8], connection: ClientConnection, decoder: inout HubFrameDecoder) -> Bool {
-        func refuse(_ error: String) -> Bool {
-            let reply = JSONCodec.encode(.map([HubPair(.string("error"), .string(error))])) + [JSONHubProtocol.recordSeparator]
-            deliver(ByteBuffer(bytes: reply), to: connection)
-            close(connection, error: nil, sendCloseMessage: false)
-            return false
-        }
-        let request: HandshakeRequest
-        do { request = try HandshakeRequest(json: record) } catch { return refuse("Invalid handshake: \(error.reason)") }
-        guard let kind = HubProtocolKind(rawValue: request.protocolName) else {
-            return refuse("The protocol '\(request.protocolName)' is not supported.")
-        }
-        guard kind.versions.contains(request.version) else {
-            return refuse("The server does not support version \(request.version) of the '\(kind.rawValue)' protocol.")
-        }
+        guard let (kind, version) = requestedProtocol(record, of: connection, checkingVersion: true) else { return false }
         // Version 2 brings Ack and Sequence: stateful reconnect, if it was negotiated.
-        if request.version >= 2, case .reliable(let session) = connection.output { session.enable() }
-        if kind.isBinary && connection.transport == .serverSentEvents {
-            return refuse("Cannot use the '\(kind.rawValue)' protocol on the current transport. The transport does not support 'Binary' transfer format.")
-        }
+        if version >= 2, case .reliable(let session) = connection.output { session.enable() }
         connection.setProtocol(kind)
         decoder.kind = kind
         deliver(ByteBuffer(bytes: Array("{}".utf8) + [JSONHubProtocol.recordSeparator]), to: connection)
         return true
+    }
+
+    /// The hub protocol and version a client's handshake asks for, or nil after refusing it:
+    /// not a handshake, a protocol the emulator cannot carry, a binary one on Server-Sent Events,
+    /// or (`checkingVersion`, when the emulator itself serves the client) a version it lacks.
+    func requestedProtocol(_ record: [UInt8], of connection: ClientConnection, checkingVersion: Bool) -> (HubProtocolKind, Int)? {
+        let request: HandshakeRequest
+        do { request = try HandshakeRequest(json: record) } catch {
+            refuseHandshake(connection, "Invalid handshake: \(error.reason)")
+            return nil
+        }
+        guard let kind = HubProtocolKind(rawValue: request.protocolName) else {
+            refuseHandshake(connection, "The protocol '\(request.protocolName)' is not supported.")
+            return nil
+        }
+        if checkingVersion, !kind.versions.contains(request.version) {
+            refuseHandshake(connection, "The server does not support version \(request.version) of the '\(kind.rawValue)' protocol.")
+            return nil
+        }
+        if kind.isBinary && connection.transport == .serverSentEvents {
+            refuseHandshake(connection, "Cannot use the '\(kind.rawValue)' protocol on the current transport. The transport does not support 'Binary' transfer format.")
+            return nil
+        }
+        return (kind, request.version)
+    }
+
+    /// Answers a refused handshake with its error, then closes the connection; returns false.
+    @discardableResult
+    func refuseHandshake(_ connection: ClientConnection, _ error: String) -> Bool {
+        let reply = JSONCodec.encode(.map([HubPair(.string("error"), .string(error))])) + [JSONHubProtocol.recordSeparator]
+        deliver(ByteBuffer(bytes: reply), to: connection)
+        close(connection, error: nil, sendCloseMessage: false)
+        return false
     }
 
     /// After a handshake: the event feed and the `connected` upstream event.

@@ -18,8 +18,9 @@ public struct PublishLayout: Sendable {
         return folder.isEmpty ? "." : folder
     }
 
-    /// The path from folder `from` to `to`, both relative to apphost.yaml's folder.
-    static func relativePath(from: String, to: String) -> String {
+    /// The path from folder `from` to `to`, both relative to apphost.yaml's folder or both
+    /// absolute, with `..` where `to` is outside `from`.
+    public static func relativePath(from: String, to: String) -> String {
         let source = from.split(separator: "/").filter { $0 != "." }
         let target = to.split(separator: "/").filter { $0 != "." }
         var common = 0
