@@ -117,6 +117,26 @@ def test_a_server_connection_is_answered_its_handshake_and_pings(emulator):
         second.close()
 
 
+def test_a_status_ping_is_answered_with_whether_the_hub_has_clients_and_the_counts(emulator):
+    # RuntimeServicePingMessage.cs: `status` is "1" (the endpoint has clients) or "0", with the
+    # optional `clientcount` and `servercount` beside it.
+    hub = f"status{uuid.uuid4().hex[:8]}"
+    server = ServerConnection(emulator, hub=hub)
+    client = None
+    try:
+        server.send([PING, "status", "1"])
+        assert server.next(PING) == [PING, "status", "0", "clientcount", "0", "servercount", "1"]
+        client = connect(f"ws://127.0.0.1:{emulator.port}/client/?hub={hub}&access_token={emulator.client_token(hub, 'counted')}")
+        client.send('{"protocol":"json","version":1}\x1e')
+        server.next(4)  # OpenConnection: the client is routed to this server
+        server.send([PING, "status", "1"])
+        assert server.next(PING) == [PING, "status", "1", "clientcount", "1", "servercount", "1"]
+    finally:
+        if client:
+            client.close()
+        server.close()
+
+
 @pytest.mark.parametrize("audience", ["http://127.0.0.1/client/?hub=chat", "http://127.0.0.1/server/?hub=other"], ids=["client-audience", "other-hub"])
 def test_a_server_connection_with_a_token_for_elsewhere_is_refused(emulator, audience):
     with pytest.raises(websockets.exceptions.InvalidStatus) as refused:

@@ -330,7 +330,7 @@ def test_clients_of_a_server_that_shuts_down_with_migration_move_to_another_unno
         assert app.closed.get(timeout=WAIT) == connection_id
         assert app.headers[(CLOSE_CONNECTION, connection_id)] == {"Asrs-Migrate-To": [server_name(app, staying)]}
         assert app.opened.get(timeout=WAIT) == connection_id
-        assert app.headers[(OPEN_CONNECTION, connection_id)] == {"Asrs-Migrate-From": [server_name(app, leaving)]}
+        assert app.headers[(OPEN_CONNECTION, connection_id)]["Asrs-Migrate-From"] == [server_name(app, leaving)]
         assert app.clients[connection_id]["server"] is staying
 
         # The client sees nothing of it (its new server's handshake answer is dropped) and goes on.
@@ -348,7 +348,7 @@ def test_with_migration_level_2_the_clients_of_a_dropped_server_move_on(emulator
         dropped = app.clients[connection_id]["server"]
         dropped.close()
         assert app.opened.get(timeout=WAIT) == connection_id
-        assert app.headers[(OPEN_CONNECTION, connection_id)] == {"Asrs-Migrate-From": [server_name(app, dropped)]}
+        assert app.headers[(OPEN_CONNECTION, connection_id)]["Asrs-Migrate-From"] == [server_name(app, dropped)]
         assert echo("still here") == {"type": 3, "invocationId": "still here", "result": "still here"}
     finally:
         client.close()
@@ -421,3 +421,71 @@ def test_pysignalr_through_the_sdks_negotiate_redirect_is_served_by_the_hub(emul
         asyncio.run(scenario())
     finally:
         negotiate.server.shutdown()
+
+
+def open_with_headers(emulator, transport: str, user: str, headers: dict):
+    """A client that connects over `transport` with `headers` on its connect request (the
+    WebSocket upgrade; for long polling the POST that carries its handshake, which opens the
+    negotiated connection); returns a function that closes it."""
+    import urllib.request
+    from websockets.sync.client import connect
+
+    token = emulator.client_token(HUB, user)
+    handshake = '{"protocol":"json","version":1}\x1e'
+    if transport == "webSockets":
+        client = connect(f"ws://127.0.0.1:{emulator.port}/client/?hub={HUB}",
+                         additional_headers={**headers, "Authorization": f"Bearer {token}"})
+        client.send(handshake)
+        return client.close
+    base = f"http://127.0.0.1:{emulator.port}/client"
+    authorization = {"Authorization": f"Bearer {token}"}
+    negotiate = urllib.request.Request(f"{base}/negotiate?hub={HUB}&negotiateVersion=1", method="POST", headers=authorization)
+    with urllib.request.urlopen(negotiate, timeout=WAIT) as response:
+        connection_token = json.loads(response.read())["connectionToken"]
+    url = f"{base}/?hub={HUB}&id={connection_token}"
+    post = urllib.request.Request(url, method="POST", data=handshake.encode(), headers={**headers, **authorization})
+    with urllib.request.urlopen(post, timeout=WAIT) as response:
+        assert response.status == 200
+
+    def close():
+        with urllib.request.urlopen(urllib.request.Request(url, method="DELETE", headers=authorization), timeout=WAIT):
+            pass
+    return close
+
+
+@pytest.mark.parametrize("transport", ["webSockets", "longPolling"])
+def test_the_app_server_sees_the_clients_request_headers_and_address_but_not_its_token(emulator, app, transport):
+    # ClientConnectionContext.cs makes OpenConnection's headers the hub's HttpContext request
+    # headers and takes the caller's address from the first X-Forwarded-For value.
+    sent = {"X-Request-Tag": "tag-1", "Cookie": "theme=dark", "X-Forwarded-For": "203.0.113.9"}
+    close = open_with_headers(emulator, transport, f"headers-{transport}", sent)
+    try:
+        connection_id = app.opened.get(timeout=WAIT)
+        headers = {name.lower(): values for name, values in app.headers[(OPEN_CONNECTION, connection_id)].items()}
+        assert headers["x-request-tag"] == ["tag-1"] and headers["cookie"] == ["theme=dark"]
+        # The service is the edge: the address is the one it saw, not the one the client claimed.
+        assert headers["x-forwarded-for"] == ["127.0.0.1"]
+        assert len(headers["asrs-instance-id"]) == 1 and headers["asrs-instance-id"][0]
+        # The access token is the service's credential; the app gets the claims instead.
+        assert "authorization" not in headers and "sec-websocket-key" not in headers
+        assert app.clients[connection_id]["claims"]["asrs.s.uid"] == f"headers-{transport}"
+    finally:
+        close()
+
+
+def test_an_emulator_that_shuts_down_tells_its_app_servers_its_instance_is_offline():
+    from conftest import Emulator
+    emulator = Emulator(extra_args=["--mode", "Default"])
+    app = HubApp(emulator)
+    close = None
+    try:
+        close = open_with_headers(emulator, "webSockets", "until-shutdown", {})
+        instance = app.headers[(OPEN_CONNECTION, app.opened.get(timeout=WAIT))]["Asrs-Instance-Id"][0]
+        emulator.stop()
+        # RuntimeServicePingMessage.cs: `offline` names the instance whose clients are gone;
+        # ServiceConnectionBase.cs then drops the clients that came from it.
+        offline = [app.pings.get(timeout=WAIT) for _ in app.servers]
+        assert offline == [[3, "offline", instance]] * len(app.servers)
+    finally:
+        app.close()
+        emulator.stop()

@@ -205,6 +205,41 @@ def test_access_keys_and_forged_tokens_are_refused_with_a_reason(keyless):
         assert reason in body, body
 
 
+def test_an_app_server_signed_in_with_entra_gets_a_signing_key_over_its_server_connection(keyless):
+    # ServiceConnectionBase.cs: an app server with a Microsoft Entra identity sends
+    # AccessKeyRequest [28, token, kid, ext] over its server connection; the service answers
+    # AccessKeyResponse [29, kid, accessKey, errorType, errorMessage, ext] (ServiceProtocol.cs).
+    from types import SimpleNamespace
+
+    from test_app_server import ServerConnection
+    _, _, _, endpoint, owner, reader = keyless
+    emulator = SimpleNamespace(port=int(endpoint.rsplit(":", 1)[1]))
+    status, body = call("GET", f"{endpoint}/api/auth/accessKey?{API}", owner["managed"])
+    temporary = json.loads(body)
+
+    def server_token(key, kid):
+        audience = "http://localhost/server/?hub=chat"  # the endpoint without its port
+        return jwt.encode({"aud": audience, "exp": int(time.time()) + 300}, key, algorithm="HS256", headers={"kid": kid})
+    server = ServerConnection(emulator, token=server_token(temporary["AccessKey"], temporary["KeyId"]))
+    try:
+        server.send([28, owner["managed"], None, {}])
+        kind, kid, key, error_type, error_message, _ = server.next(29)
+        assert kid.startswith("asrs-tmp-") and key and error_type is None and error_message is None
+        # The key it got signs tokens the service accepts.
+        second = ServerConnection(emulator, token=server_token(key, kid))
+        assert second.answer == [2, "", {}]
+        second.close()
+        # A principal without the App Server role, and a token that is not one, get the reason.
+        server.send([28, reader["managed"], None, {}])
+        _, kid, key, error_type, error_message, _ = server.next(29)
+        assert kid is None and key is None and error_type and "SignalR App Server" in error_message
+        server.send([28, "not-a-token", None, {}])
+        _, kid, key, error_type, error_message, _ = server.next(29)
+        assert key is None and error_type and error_message
+    finally:
+        server.close()
+
+
 def test_the_token_service_refuses_a_missing_or_wrong_header_and_an_unknown_client_id(keyless):
     _, _, _, _, owner, _ = keyless
     identity_endpoint, header = owner["env"]["IDENTITY_ENDPOINT"], owner["env"]["IDENTITY_HEADER"]

@@ -106,7 +106,7 @@ enum DashboardPage {
               </table>
               <h3>App servers (Default mode)</h3>
               <table id="servers">
-                <thead><tr><th>Hub</th><th>Server</th><th>Connection</th><th>State</th><th>Clients</th><th>Since</th></tr></thead>
+                <thead><tr><th>Hub</th><th>Server</th><th>Connection</th><th>State</th><th>Clients</th><th>To server</th><th>From server</th><th>Since</th></tr></thead>
                 <tbody></tbody>
               </table>
               <h3>Live messages</h3>

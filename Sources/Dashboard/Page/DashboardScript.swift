@@ -261,6 +261,7 @@ enum DashboardScript {
                      entry.server ?? entry.appServer];
       if (entry.arguments) parts.push(JSON.stringify(entry.arguments));
       if (entry.recipients !== undefined) parts.push(`→ ${entry.recipients}`);
+      if (entry.bytes !== undefined) parts.push(`${entry.bytes} bytes`);
       if (entry.status !== undefined) parts.push(`${entry.url} ${entry.status} in ${Math.round(entry.durationMs)} ms`);
       if (entry.error) parts.push(entry.error);
       if (entry.reason) parts.push(`${entry.path} ${entry.httpStatus}${entry.principal ? " for " + entry.principal : ""}: ${entry.reason}`);
@@ -303,7 +304,8 @@ enum DashboardScript {
       for (const server of state.servers ?? []) {
         const row = document.createElement("tr");
         row.dataset.connection = server.connectionId;
-        for (const value of [server.hub, server.server, server.connectionId, server.state, server.clients, time(server.connectedAt)]) {
+        for (const value of [server.hub, server.server, server.connectionId, server.state, server.clients,
+                             server.messagesToServer ?? 0, server.messagesFromServer ?? 0, time(server.connectedAt)]) {
           row.appendChild(element("td", String(value)));
         }
         servers.appendChild(row);

@@ -29,6 +29,8 @@ public final class AppServerConnection: Sendable {
     /// Writes its WebSocket frames on its event loop.
     let output: WebSocketOutput
     private let phase = Mutex(Phase.awaitingHandshake)
+    private let forwarded = Atomic<UInt64>(0)
+    private let received = Atomic<UInt64>(0)
 
     init(id: String, hub: String, serverID: String, output: WebSocketOutput) {
         self.id = id
@@ -63,6 +65,14 @@ public final class AppServerConnection: Sendable {
         if case .ready = currentPhase { return true }
         return false
     }
+
+    /// Messages of clients passed to this server (their handshakes included).
+    public var messagesToServer: UInt64 { forwarded.load(ordering: .relaxed) }
+    /// Data messages this server sent for clients (to one, a user, a group, the hub…).
+    public var messagesFromServer: UInt64 { received.load(ordering: .relaxed) }
+
+    func countForwarded() { forwarded.add(1, ordering: .relaxed) }
+    func countReceived() { received.add(1, ordering: .relaxed) }
 
     /// Sends a message in a WebSocket binary frame (from any thread).
     func send(_ message: ServiceMessage) {

@@ -54,9 +54,13 @@ extension HubService {
         case .connectionData(let id, _, _):
             // A migrated client's old server no longer speaks for it.
             guard registry.connection(id, hub: server.hub).map({ $0.appServer == nil || $0.appServer === server }) ?? false else { return }
+            server.countReceived()
             deliverData(message, hub: server.hub)
         case .multiConnectionData, .userData, .multiUserData, .broadcastData, .groupBroadcastData, .multiGroupBroadcastData:
+            server.countReceived()
             deliverData(message, hub: server.hub)
+        case .accessKeyRequest(let token, _, _):
+            server.send(accessKeyResponse(to: token))
         case .closeConnection(let id, _, _, _):
             // The app server's hub has sent its own Close message through ConnectionData.
             if let connection = registry.connection(id, hub: server.hub), connection.appServer == nil || connection.appServer === server,
@@ -85,15 +89,20 @@ extension HubService {
         server.send(.handshakeResponse(error: "", .none))
     }
 
-    /// Answers the pings the SDK sends: `echo` comes back, `servers` gets the servers of the
-    /// hub, a `shutdown` (`fin:N`) is acknowledged with `finack` and the connection takes no
-    /// new clients. Other keys (`status`, the client counts) need no answer.
+    /// Answers the pings the SDK sends: `echo` comes back, `status` gets whether the hub has
+    /// clients (`1` or `0`) with the client and server counts, `servers` gets the servers of
+    /// the hub, a `shutdown` (`fin:N`) is acknowledged with `finack` and the connection takes
+    /// no new clients. The SDK's keep-alive keys (`#clientInHub`, `#client`) need no answer.
     private func answerPing(_ values: [String?], from server: AppServerConnection) {
         let pairs = stride(from: 0, to: values.count - 1, by: 2).map { (key: values[$0], value: values[$0 + 1]) }
         for (key, value) in pairs {
             switch key {
             case "echo":
                 server.send(.ping(values))
+            case "status":
+                let clients = registry.connections(hub: server.hub).count
+                let servers = appServers.connections(hub: server.hub).filter(\.isReady).count
+                server.send(.ping(["status", clients > 0 ? "1" : "0", "clientcount", "\(clients)", "servercount", "\(servers)"]))
             case "servers":
                 let names = appServers.connections(hub: server.hub).map(\.serverID)
                 var unique: [String] = []
@@ -112,6 +121,28 @@ extension HubService {
                 continue
             }
         }
+    }
+
+    /// The answer to an app server that signs in with Microsoft Entra ID and asks for a key to
+    /// sign its clients' tokens with: a temporary key, as `/api/auth/accessKey` hands out, when
+    /// the token is valid and its principal holds a role that grants `auth/accessKey/action`;
+    /// else the reason, which the SDK logs.
+    private func accessKeyResponse(to token: String?) -> ServiceMessage {
+        func refusal(_ type: String, _ reason: String) -> ServiceMessage {
+            .accessKeyResponse(keyID: nil, accessKey: nil, errorType: type, errorMessage: reason, .none)
+        }
+        guard let entra = configuration.entra else {
+            return refusal("AzureSignalRUnauthorizedException", "this resource takes access-key tokens only (authType: accessKey), not Microsoft Entra ID tokens")
+        }
+        guard let keys = validator.temporaryKeys else { return refusal("AzureSignalRNotFoundException", "temporary keys are not enabled") }
+        do {
+            let principal = try entra.validator.validate(token ?? "")
+            if let reason = entra.refusal(of: .accessKey, to: principal) { return refusal("AzureSignalRAccessDeniedException", reason) }
+        } catch {
+            return refusal("AzureSignalRUnauthorizedException", error.reason)
+        }
+        let key = keys.issue()
+        return .accessKeyResponse(keyID: key.id, accessKey: key.value, errorType: nil, errorMessage: nil, .none)
     }
 
     /// Payloads for clients: each gets the one of its own protocol.

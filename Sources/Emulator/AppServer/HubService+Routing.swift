@@ -14,7 +14,7 @@ extension HubService {
         connection.setProtocol(kind)
         let handshake = record + [JSONHubProtocol.recordSeparator]
         connection.route(to: server, handshake: handshake)
-        open(connection, on: server, headers: [], handshake: handshake)
+        open(connection, on: server, headers: connection.requestHeaders, handshake: handshake)
         let rest = decoder.takePending()
         if !rest.isEmpty { forward(rest, from: connection, to: server) }
         events.publish("connected", describe(connection) + [("appServer", .string(server.serverID))])
@@ -26,11 +26,18 @@ extension HubService {
         guard server.currentPhase != .closed else { return }
         server.send(.connectionData(connectionID: connection.id, payload: bytes, .none))
         registry.countIn(hub: connection.hub)
+        server.countForwarded()
+        if events.hasSubscribers {
+            events.publish("toServer", [("hub", .string(connection.hub)), ("connectionId", .string(connection.id)),
+                                        ("server", .string(server.serverID)), ("bytes", .int(Int64(bytes.count)))])
+        }
     }
 
-    /// OpenConnection for `connection` on `server`, then its handshake as ConnectionData.
+    /// OpenConnection for `connection` on `server` (its request headers and this instance's id),
+    /// then its handshake as ConnectionData.
     private func open(_ connection: ClientConnection, on server: AppServerConnection, headers: [ServiceHeader], handshake: [UInt8]) {
         let claims = connection.claims.userClaims.map { ServiceClaim($0.type, $0.value) }
+        let headers = headers + [ServiceHeader("Asrs-Instance-Id", [instanceID])]
         server.send(.openConnection(connectionID: connection.id, claims: claims, headers: headers, query: connection.clientQuery,
                                     ServiceExtensions(protocolName: connection.protocolKind?.rawValue)))
         server.send(.connectionData(connectionID: connection.id, payload: handshake, ServiceExtensions(dataMessageType: 1)))
@@ -54,7 +61,8 @@ extension HubService {
                                              headers: [ServiceHeader("Asrs-Migrate-To", [target.serverID])], .none))
             }
             guard let handshake = connection.migrate(to: target) else { continue }
-            open(connection, on: target, headers: [ServiceHeader("Asrs-Migrate-From", [server.serverID])], handshake: handshake)
+            open(connection, on: target, headers: connection.requestHeaders + [ServiceHeader("Asrs-Migrate-From", [server.serverID])],
+                 handshake: handshake)
             if events.hasSubscribers {
                 events.publish("migrated", describe(connection) + [("from", .string(server.serverID)), ("to", .string(target.serverID))])
             }

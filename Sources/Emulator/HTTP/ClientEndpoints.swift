@@ -21,17 +21,17 @@ enum ClientEndpoints {
             }
         }
         for path in ["/client"] {
-            router.get(RouterPath(path)) { request, _ -> Response in
+            router.get(RouterPath(path)) { request, context -> Response in
                 if request.headers[.accept]?.contains("text/event-stream") == true {
-                    return await serverSentEvents(request, service: service)
+                    return await serverSentEvents(request, context: context, service: service)
                 }
-                return await poll(request, service: service)
+                return await poll(request, context: context, service: service)
             }
-            router.post(RouterPath(path)) { request, _ -> Response in
+            router.post(RouterPath(path)) { request, context -> Response in
                 // Long polling clients may send their handshake before their first poll: the
                 // negotiated connection opens then, as in ASP.NET Core.
                 var connection = service.attached(token: request.query("id"))
-                if connection == nil, case .success(let opened) = await open(request, transport: .longPolling, service: service) {
+                if connection == nil, case .success(let opened) = await open(request, context: context, transport: .longPolling, service: service) {
                     connection = opened.0
                 }
                 guard let connection else {
@@ -59,11 +59,12 @@ enum ClientEndpoints {
     }
 
     /// Opens a connection for an HTTP transport, or answers why not.
-    private static func open(_ request: Request, transport: TransportKind, service: HubService) async -> Result<(ClientConnection, String), HubServiceError> {
+    private static func open(_ request: Request, context: EmulatorRequestContext, transport: TransportKind, service: HubService) async -> Result<(ClientConnection, String), HubServiceError> {
         guard let token = request.query("id") else { return .failure(.badRequest("the 'id' query parameter is required")) }
         do throws(HubServiceError) {
             let connection = try await service.connect(hub: request.query("hub"), id: token, accessToken: request.accessToken,
-                                                       transport: transport, query: request.uri.query ?? "")
+                                                       transport: transport, query: request.uri.query ?? "",
+                                                       headers: ClientRequestHeaders.forwarded(request.headers, peer: context.remoteAddress))
             service.attach(connection, token: token)
             return .success((connection, token))
         } catch {
@@ -72,9 +73,9 @@ enum ClientEndpoints {
     }
 
     /// `GET` with `Accept: text/event-stream`: one long response, each hub frame an event.
-    private static func serverSentEvents(_ request: Request, service: HubService) async -> Response {
+    private static func serverSentEvents(_ request: Request, context: EmulatorRequestContext, service: HubService) async -> Response {
         let connection: ClientConnection, token: String
-        switch await open(request, transport: .serverSentEvents, service: service) {
+        switch await open(request, context: context, transport: .serverSentEvents, service: service) {
         case .success(let opened): (connection, token) = opened
         case .failure(let error): return ErrorResponse.make(error)
         }
@@ -114,9 +115,9 @@ enum ClientEndpoints {
 
     /// `GET` for long polling: the first poll opens the connection and answers at once; later
     /// polls wait up to 90 s for frames; a poll after the connection ended answers 204.
-    private static func poll(_ request: Request, service: HubService) async -> Response {
+    private static func poll(_ request: Request, context: EmulatorRequestContext, service: HubService) async -> Response {
         guard let connection = service.attached(token: request.query("id")) else {
-            switch await open(request, transport: .longPolling, service: service) {
+            switch await open(request, context: context, transport: .longPolling, service: service) {
             case .success: return Response(status: .ok, headers: [.contentType: "application/octet-stream"])
             case .failure(let error): return ErrorResponse.make(error)
             }

@@ -1,12 +1,16 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// The request context of every emulator route.
 struct EmulatorRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
+    /// The client's address, which a Default-mode app server is told as `X-Forwarded-For`.
+    let remoteAddress: SocketAddress?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
 }
 

@@ -31,6 +31,8 @@ public final class ClientConnection: Sendable {
     public let claims: TokenClaims
     /// The query string of the connect request, for `X-ASRS-Client-Query`.
     public let clientQuery: String
+    /// The headers of the connect request that its app server is told of (Default mode).
+    let requestHeaders: [ServiceHeader]
     /// The transport.
     public let transport: TransportKind
     /// When the transport connected.
@@ -62,12 +64,14 @@ public final class ClientConnection: Sendable {
     /// The frame decoder of an HTTP transport, kept between its POST requests.
     private let httpDecoder = Mutex<HubFrameDecoder?>(nil)
 
-    init(id: String, hub: String, userID: String?, claims: TokenClaims, clientQuery: String, transport: TransportKind, output: ConnectionOutput) {
+    init(id: String, hub: String, userID: String?, claims: TokenClaims, clientQuery: String, requestHeaders: [ServiceHeader] = [],
+         transport: TransportKind, output: ConnectionOutput) {
         self.id = id
         self.hub = hub
         self.userID = userID
         self.claims = claims
         self.clientQuery = clientQuery
+        self.requestHeaders = requestHeaders
         self.transport = transport
         self.connectedAt = Date()
         self.output = output

@@ -25,6 +25,11 @@ extension HubService {
         for connection in connections {
             close(connection, error: "The emulator is shutting down.", allowReconnect: true)
         }
+        // App servers drop whatever they still hold of this instance's clients, as they do when
+        // an Azure instance goes offline, before their server connections close.
+        for server in appServers.all() where server.currentPhase != .closed {
+            server.send(.ping(["offline", instanceID]))
+        }
         // A long-polling client between two polls has no request to answer, so its end is
         // handled now; its Close message stays queued for the poll it may still send. (A poll
         // that is waiting has been handed the Close message already.)

@@ -29,6 +29,9 @@ final class HubService: Sendable {
     let channels = OpenChannels()
     /// Invocations sent to clients through the REST API, waiting for their results.
     let clientInvocations = ClientInvocations()
+    /// This service instance's id: app servers see it as `Asrs-Instance-Id` on each client, and
+    /// in the `offline` ping that tells them its clients are gone when it shuts down.
+    let instanceID = Identifier.make()
     let logger: Logger
 
     /// A negotiated connection waiting for its transport.
@@ -101,7 +104,7 @@ final class HubService: Sendable {
     /// (or, for a WebSocket without `id`, makes one), and asks an upstream that handles the
     /// blocking `connect` event. A WebSocket brings its writer; the HTTP transports get a queue.
     func connect(hub: String?, id: String?, accessToken: String?, transport: TransportKind, query: String,
-                 webSocket: WebSocketOutput? = nil) async throws(HubServiceError) -> ClientConnection {
+                 headers: [ServiceHeader] = [], webSocket: WebSocketOutput? = nil) async throws(HubServiceError) -> ClientConnection {
         let hub = try Self.checkHub(hub)
         guard let accessToken else { throw .unauthorized("no access token: send 'Authorization: Bearer <token>' or access_token=<token>") }
         let claims: TokenClaims
@@ -126,7 +129,7 @@ final class HubService: Sendable {
         case (nil, _): output = .queued(Outbox(limit: configuration.outboxLimit))
         }
         let connection = ClientConnection(id: connectionID, hub: hub, userID: claims.userID, claims: claims, clientQuery: query,
-                                          transport: transport, output: output)
+                                          requestHeaders: headers, transport: transport, output: output)
         if let rule = UpstreamRule.firstMatch(in: configuration.upstream, hub: hub, category: .connections, event: "connect", explicitOnly: true) {
             let outcome = await callUpstream(rule, connection: connection, category: .connections, event: "connect", body: Array("{}".utf8), contentType: "application/json")
             guard case .response(let status, _, _) = outcome, (200..<300).contains(status) else {

@@ -183,7 +183,9 @@ struct EmulatorChannel: ServerChildChannel, HTTPChannelHandler {
                 return .success(.resumed(connection, session, output))
             }
             return .success(.new(try await service.connect(hub: request.query("hub"), id: request.query("id"), accessToken: request.accessToken,
-                                                           transport: .webSockets, query: request.uri.query ?? "", webSocket: output), output))
+                                                           transport: .webSockets, query: request.uri.query ?? "",
+                                                           headers: ClientRequestHeaders.forwarded(request.headers, peer: channel.remoteAddress),
+                                                           webSocket: output), output))
         } catch {
             return .failure(error)
         }

@@ -109,7 +109,14 @@ extension ServiceMessage {
             return type == .closeUserConnectionsWithAck
                 ? .closeUserConnectionsWithAck(userID: target, reason: reason, ackID: ackID, excluded: excluded, extensions)
                 : .closeGroupConnectionsWithAck(group: target, reason: reason, ackID: ackID, excluded: excluded, extensions)
-        case .serviceEvent, .accessKeyRequest, .accessKeyResponse, .clientInvocation, .serviceCompletion:
+        case .accessKeyRequest:
+            // ServiceProtocol.cs reads both strings and the extension members whatever the length.
+            return .accessKeyRequest(token: try fields.optionalString("token"), keyID: try fields.optionalString("kid"), try fields.extensions(from: 4))
+        case .accessKeyResponse:
+            return .accessKeyResponse(keyID: try fields.optionalString("kid"), accessKey: try fields.optionalString("accessKey"),
+                                      errorType: try fields.optionalString("errorType"), errorMessage: try fields.optionalString("errorMessage"),
+                                      try fields.extensions(from: 6))
+        case .serviceEvent, .clientInvocation, .serviceCompletion:
             // Known to the SDK, not served by the emulator: ignored, as the SDK ignores unknown types.
             return .unknown(type: type.rawValue)
         }

@@ -72,6 +72,10 @@ extension ServiceMessage {
             return [type(.closeUserConnectionsWithAck), .string(user), text(reason), int(ackID), strings(excluded), extensions.value]
         case .closeGroupConnectionsWithAck(let group, let reason, let ackID, let excluded, let extensions):
             return [type(.closeGroupConnectionsWithAck), .string(group), text(reason), int(ackID), strings(excluded), extensions.value]
+        case .accessKeyRequest(let token, let keyID, let extensions):
+            return [type(.accessKeyRequest), text(token), text(keyID), extensions.value]
+        case .accessKeyResponse(let keyID, let accessKey, let errorType, let errorMessage, let extensions):
+            return [type(.accessKeyResponse), text(keyID), text(accessKey), text(errorType), text(errorMessage), extensions.value]
         case .unknown(let type):
             return [int(type)]
         }

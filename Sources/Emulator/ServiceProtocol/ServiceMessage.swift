@@ -68,6 +68,11 @@ public enum ServiceMessage: Sendable, Equatable {
     case closeUserConnectionsWithAck(userID: String, reason: String?, ackID: Int, excluded: [String], ServiceExtensions)
     /// Server → service: close every connection of a group.
     case closeGroupConnectionsWithAck(group: String, reason: String?, ackID: Int, excluded: [String], ServiceExtensions)
+    /// Server → service: an app server signed in with Microsoft Entra ID asks, with its Entra
+    /// token, for a key to sign its clients' tokens with (the SDK sends it every ten minutes).
+    case accessKeyRequest(token: String?, keyID: String?, ServiceExtensions)
+    /// Service → server: the key and its id, or the type and text of the error.
+    case accessKeyResponse(keyID: String?, accessKey: String?, errorType: String?, errorMessage: String?, ServiceExtensions)
     /// A type this emulator does not know; the SDK ignores such messages, and so do we.
     case unknown(type: Int)
 }
