@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
     ],
     targets: [
         // The declarative application model: pure logic, no sockets, no processes, no files.
@@ -98,6 +99,7 @@ let package = Package(
                 "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
         // Supervisor figures: start-to-ready, log throughput beside honcho, idle CPU.
@@ -132,12 +134,13 @@ let package = Package(
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "Emulator", "Access"]),
         .testTarget(name: "EmulatorTests", dependencies: [
             "Emulator",
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
-        .testTarget(name: "AppHostTests", dependencies: ["AppHost", "Resources"]),
+        .testTarget(name: "AppHostTests", dependencies: ["AppHost", "Resources", .product(name: "MCP", package: "swift-sdk")]),
         .testTarget(name: "DashboardTests", dependencies: [
             "Dashboard",
             "Emulator",

@@ -15,8 +15,9 @@ struct AppHostCommand: AsyncParsableCommand {
 
             Exit codes: 0 success, 1 a problem in the model or the command line, 2 a failure at run time.
             """,
+        version: "0.9.0",
         subcommands: [InitCommand.self, RunCommand.self, PsCommand.self, LogsCommand.self, StartCommand.self, StopCommand.self, RestartCommand.self, DownCommand.self,
-                      ValidateCommand.self, EnvCommand.self, PublishCommand.self, EmulatorCommand.self]
+                      ValidateCommand.self, EnvCommand.self, PublishCommand.self, EmulatorCommand.self, MCPCommand.self]
     )
 
     /// Parses the command line and runs the command, mapping every failure to the exit codes

@@ -37,7 +37,7 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A JSON file of upstream templates: [{\"urlTemplate\", \"hubPattern\", \"eventPattern\", \"categoryPattern\"}].", valueName: "FILE"))
     var upstreamConfig: String?
 
-    @Option(help: "The token that guards /_apphost/state and /_apphost/events (default: introspection off).")
+    @Option(help: "The token that guards /_apphost/state, /_apphost/events, /_apphost/recent (the newest 500 events, kept only while this is set) and /_apphost/send (default: introspection off).")
     var introspectionToken: String?
 
     @Option(help: "The largest message accepted, in bytes.")

@@ -64,6 +64,26 @@ public struct DashboardClient: Sendable {
         _ = try await send("/api/resources/\(name)/\(action)", method: .POST, deadline: Self.actionDeadline)
     }
 
+    /// What the emulator behind `resource` holds (`/_apphost/state`), as JSON.
+    public func signalRState(of resource: String) async throws(Failure) -> Data {
+        Data(buffer: try await send("/api/signalr/\(Self.segment(resource))/state", method: .GET))
+    }
+
+    /// The newest `limit` events the emulator behind `resource` kept, as JSON.
+    public func signalRRecent(of resource: String, limit: Int) async throws(Failure) -> Data {
+        Data(buffer: try await send("/api/signalr/\(Self.segment(resource))/recent?limit=\(limit)", method: .GET))
+    }
+
+    /// Sends `message` (JSON: hub, target, arguments, and a connection, user or group) to
+    /// clients of `resource`; the emulator's answer (`{"recipients": N}`).
+    public func sendSignalR(_ message: Data, to resource: String) async throws(Failure) -> Data {
+        Data(buffer: try await send("/api/signalr/\(Self.segment(resource))/send", method: .POST, body: ByteBuffer(bytes: message)))
+    }
+
+    private static func segment(_ name: String) -> String {
+        name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name
+    }
+
     /// Every change from now on, with the lines of `logsOf` (resource names; `["*"]` for all).
     /// Ends when apphost stops; throws if the stream breaks.
     public func updates(logsOf: [String]) async throws(Failure) -> AsyncThrowingStream<DashboardState.Update, Error> {
@@ -105,8 +125,8 @@ public struct DashboardClient: Sendable {
     }
 
     /// Sends a request and collects the whole answer.
-    private func send(_ path: String, method: HTTPMethod, deadline: TimeAmount = deadline) async throws(Failure) -> ByteBuffer {
-        let response = try await open(path, method: method, deadline: deadline)
+    private func send(_ path: String, method: HTTPMethod, body: ByteBuffer? = nil, deadline: TimeAmount = deadline) async throws(Failure) -> ByteBuffer {
+        let response = try await open(path, method: method, body: body, deadline: deadline)
         do {
             return try await response.body.collect(upTo: 64 << 20)
         } catch {
@@ -115,9 +135,13 @@ public struct DashboardClient: Sendable {
     }
 
     /// Sends a request and returns the answer once its head is in and says 200.
-    private func open(_ path: String, method: HTTPMethod, deadline: TimeAmount = deadline) async throws(Failure) -> HTTPClientResponse {
+    private func open(_ path: String, method: HTTPMethod, body: ByteBuffer? = nil, deadline: TimeAmount = deadline) async throws(Failure) -> HTTPClientResponse {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
+        if let body {
+            request.body = .bytes(body)
+            request.headers.add(name: "Content-Type", value: "application/json")
+        }
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         let response: HTTPClientResponse
         do {

@@ -159,6 +159,19 @@ public struct DashboardServer: Sendable {
             if let refusal = access.refusal(request) { return refusal }
             return await inspector.events(of: context.parameters.get("name") ?? "")
         }
+        api.get("signalr/:name/recent") { request, context -> Response in
+            if let refusal = access.refusal(request) { return refusal }
+            let limit = request.uri.queryParameters["limit"].flatMap { Int($0) } ?? 100
+            return await inspector.recent(of: context.parameters.get("name") ?? "", limit: limit)
+        }
+        api.post("signalr/:name/send") { request, context -> Response in
+            if let refusal = access.refusal(request) { return refusal }
+            var request = request
+            guard let body = try? await request.collectBody(upTo: 1 << 20) else {
+                return DashboardResponse.text(.contentTooLarge, "the message is larger than 1 MB")
+            }
+            return await inspector.send(to: context.parameters.get("name") ?? "", body: body)
+        }
         return router
     }
 }

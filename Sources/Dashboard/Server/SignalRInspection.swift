@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 /// Where an emulator shows what it holds: its loopback address and its introspection token.
 public struct SignalRIntrospection: Sendable {
@@ -17,8 +18,9 @@ public struct SignalRIntrospection: Sendable {
     }
 }
 
-/// Passes an emulator's `/_apphost/state` and `/_apphost/events` on to the page, so the page
-/// never holds the emulator's token and never talks across origins.
+/// Passes an emulator's `/_apphost/state`, `/_apphost/events`, `/_apphost/recent` and
+/// `/_apphost/send` on to the page and to `apphost mcp`, so neither ever holds the emulator's
+/// token and the page never talks across origins.
 struct SignalRInspector: Sendable {
     let client: HTTPClient
     let emulators: [String: SignalRIntrospection]
@@ -28,9 +30,27 @@ struct SignalRInspector: Sendable {
 
     /// Hubs, connections and counters of `resource`, as the emulator reports them.
     func state(of resource: String) async -> Response {
+        await pass(resource, "/_apphost/state")
+    }
+
+    /// The newest `limit` events the emulator kept.
+    func recent(of resource: String, limit: Int) async -> Response {
+        await pass(resource, "/_apphost/recent?limit=\(limit)")
+    }
+
+    /// A message to clients of `resource` (the emulator reads the body).
+    func send(to resource: String, body: ByteBuffer) async -> Response {
+        await pass(resource, "/_apphost/send", method: .POST, body: body)
+    }
+
+    /// One request to the emulator, its answer passed back whole.
+    private func pass(_ resource: String, _ path: String, method: HTTPMethod = .GET, body: ByteBuffer? = nil) async -> Response {
         guard let emulator = emulators[resource] else { return unknown(resource) }
+        var outgoing = request(emulator, path)
+        outgoing.method = method
+        if let body { outgoing.body = .bytes(body) }
         do {
-            let response = try await client.execute(request(emulator, "/_apphost/state"), timeout: Self.deadline)
+            let response = try await client.execute(outgoing, timeout: Self.deadline)
             let body = try await response.body.collect(upTo: 16 << 20)
             return Response(status: .init(code: Int(response.status.code)),
                             headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],

@@ -22,7 +22,7 @@ final class HubService: Sendable {
     let appServers = AppServerRegistry()
     let validator: AccessTokenValidator
     let upstream: UpstreamClient
-    let events = EventFeed()
+    let events: EventFeed
     /// The connections whose end is not yet handled, for the shutdown to wait on.
     let drain = ConnectionDrain()
     /// Every accepted socket, for the shutdown to close what no request will end.
@@ -60,6 +60,8 @@ final class HubService: Sendable {
         self.upstream = UpstreamClient(accessKey: configuration.accessKey, timeout: configuration.upstreamTimeout,
                                        identity: configuration.managedIdentity, logger: logger)
         self.logger = logger
+        // The recent events are for introspection (`apphost mcp`): kept only when it is on.
+        self.events = EventFeed(historyLimit: configuration.introspectionToken == nil ? 0 : configuration.eventHistory)
     }
 
     // MARK: Negotiate and connect

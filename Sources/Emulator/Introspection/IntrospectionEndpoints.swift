@@ -26,7 +26,7 @@ enum IntrospectionEndpoints {
     }
 
     /// A 401 or 404 unless the request carries the introspection token.
-    private static func check(_ request: Request, service: HubService) -> Response? {
+    static func check(_ request: Request, service: HubService) -> Response? {
         guard let expected = service.configuration.introspectionToken else {
             return ErrorResponse.make(status: 404, "introspection is off: start the emulator with --introspection-token")
         }
@@ -66,6 +66,8 @@ enum IntrospectionEndpoints {
                 HubPair(.string("server"), .string(server.serverID)),
                 HubPair(.string("state"), .string(server.stateName)),
                 HubPair(.string("clients"), .int(Int64(clients.filter { $0.appServer === server }.count))),
+                HubPair(.string("messagesToServer"), .uint(server.messagesToServer)),
+                HubPair(.string("messagesFromServer"), .uint(server.messagesFromServer)),
                 HubPair(.string("connectedAt"), .string(formatter.string(from: server.connectedAt))),
             ])
         }

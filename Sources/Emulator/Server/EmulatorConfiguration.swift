@@ -21,6 +21,8 @@ public struct EmulatorConfiguration: Sendable {
     public var upstream: [UpstreamRule] = []
     /// The token that guards `/_apphost/*`; nil disables introspection.
     public var introspectionToken: String?
+    /// How many of the newest events introspection keeps for `/_apphost/recent`.
+    public var eventHistory = 500
     /// The largest hub message or REST body accepted.
     public var maximumMessageSize = 1 << 20
     /// The most bytes that may wait for one client before it is dropped as too slow.

@@ -51,6 +51,7 @@ public struct SignalREmulator: Sendable {
         ClientEndpoints.addRoutes(to: router, service: service)
         RESTAPI.addRoutes(to: router, service: service)
         IntrospectionEndpoints.addRoutes(to: router, service: service)
+        IntrospectionActions.addRoutes(to: router, service: service)
         // The server's own information ("Server started and listening") repeats what the
         // emulator announces once it is ready; its warnings and errors, and its debug lines when
         // asked for, still show.
