@@ -190,8 +190,8 @@ def app(emulator):
     application.close()
 
 
-# Server-Sent Events carry text only; signalrcore's long polling with MessagePack gets no
-# messages from the emulator in Serverless mode either (see the README), so it is left out here.
+# Server-Sent Events carry text only; signalrcore's long polling client splits MessagePack at the
+# JSON separator and receives nothing from any server (see the README), so it is left out here.
 CASES = [(HttpTransportType.web_sockets, False), (HttpTransportType.web_sockets, True), (HttpTransportType.server_sent_events, False),
          (HttpTransportType.long_polling, False)]
 

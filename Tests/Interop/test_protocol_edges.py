@@ -434,3 +434,27 @@ def test_stopping_the_emulator_closes_clients_with_a_reconnectable_close_message
         deaf.close()
     finally:
         emulator.stop()
+
+
+def test_long_polling_carries_messagepack_frames_whole(emulator):
+    # signalrcore's long polling client waits for the JSON protocol's 0x1E separator even for
+    # MessagePack, whose frames are length-prefixed, so it receives nothing from any server; this
+    # is the same exchange made by hand, read as the MessagePack hub protocol frames it.
+    import msgpack
+    token = emulator.client_token("chat", "lp-binary")
+    status, negotiated = negotiate(emulator, token)
+    assert status == 200
+    base = f"http://127.0.0.1:{emulator.port}/client/?hub=chat&id={negotiated['connectionToken']}&access_token={token}"
+    handshake = (json.dumps({"protocol": "messagepack", "version": 1}) + RS).encode()
+    urllib.request.urlopen(urllib.request.Request(base, method="POST", data=handshake), timeout=10).close()
+    with urllib.request.urlopen(base, timeout=10) as poll:
+        assert poll.read() == b"{}" + RS.encode()
+    assert emulator.rest("POST", "/api/v1/hubs/chat/users/lp-binary", {"target": "newMessage", "arguments": ["binary", 2]})[0] == 202
+    with urllib.request.urlopen(base, timeout=10) as poll:
+        assert poll.headers["Content-Type"] == "application/octet-stream"
+        body = poll.read()
+    length = body[0]
+    assert length < 0x80 and len(body) == 1 + length
+    # An invocation with its (empty) stream ids, as ASP.NET Core writes it.
+    assert msgpack.unpackb(body[1:], raw=False) == [1, {}, None, "newMessage", ["binary", 2], []]
+    urllib.request.urlopen(urllib.request.Request(base, method="DELETE"), timeout=10).close()
