@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // The declarative application model: pure logic, no sockets, no processes, no files.
@@ -87,6 +88,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // OpenTelemetry for `apphost run`: the OTLP/HTTP receiver (protobuf, from definitions
+        // generated once and committed, and JSON), the bounded store and its queries.
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            exclude: ["Protos"]
+        ),
         // The `apphost` command line: wires the libraries to the file system and the terminal.
         .executableTarget(
             name: "AppHost",
@@ -97,6 +112,7 @@ let package = Package(
                 "Identity",
                 "Supervisor",
                 "Dashboard",
+                "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MCP", package: "swift-sdk"),
@@ -140,6 +156,7 @@ let package = Package(
             .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "AppHostTests", dependencies: ["AppHost", "Resources", .product(name: "MCP", package: "swift-sdk")]),
         .testTarget(name: "DashboardTests", dependencies: [
             "Dashboard",

@@ -102,7 +102,10 @@ struct RunCommand: AsyncParsableCommand {
                                baseEnvironment: ProcessInfo.processInfo.environment)
         plan.selection = selection
         if let tenant = application.tenantID { plan.tokenIssuer = TokenIssuer(tenantID: tenant) }
+        // Telemetry goes to the dashboard: without one, nothing is received and nothing injected.
+        let telemetry = noDashboard ? nil : try TelemetryLaunch()
         if !noDashboard { plan.introspectionToken = DashboardLaunch.randomToken() }
+        plan.telemetry = telemetry?.export
         let problems = Preflight(plan: plan).problems()
         if !problems.isEmpty {
             Console.report(problems)
@@ -116,7 +119,7 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure.userError("error: \(file.path) has nothing to run (no emulated SignalR resource and no project)")
         }
         let dashboard = try plan.introspectionToken.map { token throws(CommandFailure) in
-            try DashboardLaunch(plan: plan, requestedPort: dashboardPort, introspectionToken: token)
+            try DashboardLaunch(plan: plan, requestedPort: dashboardPort, introspectionToken: token, telemetry: telemetry)
         }
         try await supervise(specifications, plan: plan, dashboard: dashboard)
     }

@@ -36,7 +36,7 @@ struct DashboardFeed: Sendable {
                     // An access key written into the command line is masked as in the logs.
                     command: EnvironmentVariable(name: "", value: project.command.map { application.render($0).value }.joined(separator: " "),
                                                  secrets: plan.secrets).maskedValue,
-                    environment: application.environment(for: project).map { .init(name: $0.name, value: $0.maskedValue) })
+                    environment: plan.variables(of: project).map { .init(name: $0.name, value: $0.maskedValue) })
                 resource.identity = Self.identityLines(of: project, in: application)
                 return resource
             }

@@ -17,6 +17,8 @@ struct DashboardLaunch: Sendable {
     /// Guards the dashboard; in the link only.
     let token: String
     let feed: DashboardFeed
+    /// The run's OpenTelemetry endpoint and what it received, shown under `/api/telemetry`.
+    let telemetry: TelemetryLaunch?
     private let emulators: [String: SignalRIntrospection]
     /// `.apphost/` of the run, where the address is left for `apphost ps` and the like.
     private let stateFolder: URL
@@ -26,7 +28,8 @@ struct DashboardLaunch: Sendable {
 
     /// A dashboard for `plan` on `requestedPort` (nil: 18888, or a free port when that is
     /// taken; 0: a free port). The emulators of `plan` answer introspection with `introspectionToken`.
-    init(plan: ProcessPlan, requestedPort: Int?, introspectionToken: String) throws(CommandFailure) {
+    init(plan: ProcessPlan, requestedPort: Int?, introspectionToken: String, telemetry: TelemetryLaunch? = nil) throws(CommandFailure) {
+        self.telemetry = telemetry
         portIsFixed = (requestedPort ?? 0) != 0
         do {
             switch requestedPort {
@@ -94,6 +97,7 @@ struct DashboardLaunch: Sendable {
     private func server(port: Int, supervisor: Supervisor) -> DashboardServer {
         var logger = Logger(label: "apphost.dashboard")
         logger.logLevel = .critical
+        let answer: DashboardServer.TelemetryHandler? = telemetry.map { launch in { @Sendable route, query in launch.answer(route, query) } }
         return DashboardServer(state: feed.state, port: port, token: token, emulators: emulators, actions: { name, action in
             guard let action = ResourceAction(rawValue: action) else { return "unknown action '\(action)'" }
             do {
@@ -102,7 +106,7 @@ struct DashboardLaunch: Sendable {
             } catch {
                 return "\(error)"
             }
-        }, logger: logger)
+        }, telemetry: answer, logger: logger)
     }
 
     /// 32 random bytes as hex: for links, where base64's `+` and `/` would need escaping.

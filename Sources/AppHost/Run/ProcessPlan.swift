@@ -24,6 +24,9 @@ struct ProcessPlan {
     /// The local Microsoft Entra ID whose tokens the emulators accept, when some project has a
     /// managed identity; nil when none has.
     var tokenIssuer: TokenIssuer?
+    /// Where projects send their OpenTelemetry data (the dashboard's OTLP endpoint); nil
+    /// without a dashboard, when nothing is injected.
+    var telemetry: TelemetryExport?
 
     /// Whether this run starts `name`.
     func runs(_ name: String) -> Bool {
@@ -56,7 +59,7 @@ struct ProcessPlan {
     /// The strings to mask in every log line: the access keys and identity headers of this run.
     var secrets: [String] {
         Array(application.accessKeys.values) + application.model.signalRResources.compactMap(\.accessKey)
-            + application.identities.values.map(\.header)
+            + application.identities.values.map(\.header) + (telemetry.map { [$0.apiKey] } ?? [])
     }
 
     /// The token service of this run's managed identities; nil when no project has one.
@@ -92,8 +95,16 @@ struct ProcessPlan {
     /// The complete environment of a project: apphost's own, then what apphost.yaml gives it.
     func environment(of project: ProjectResource) -> [String: String] {
         var environment = baseEnvironment
-        for variable in application.environment(for: project) { environment[variable.name] = variable.value }
+        for variable in variables(of: project) { environment[variable.name] = variable.value }
         return environment
+    }
+
+    /// What apphost gives a project: the telemetry variables, then what apphost.yaml gives it
+    /// (so a project's own `env:` can override an `OTEL_*` value, as in Aspire).
+    func variables(of project: ProjectResource) -> [EnvironmentVariable] {
+        let given = application.environment(for: project)
+        let names = Set(given.map(\.name))
+        return (telemetry?.variables(for: project) ?? []).filter { !names.contains($0.name) } + given
     }
 
     private func emulator(_ resource: SignalRResource) throws -> ProcessSpecification {

@@ -16,7 +16,7 @@ struct RunCompanions {
     /// supervision, the dashboard just after, once the streams of its pages and of
     /// `apphost logs --follow` have told them the run is over.
     func supervise(_ supervisor: Supervisor, shutdownRequests: AsyncStream<ShutdownRequest>) async throws -> SupervisionOutcome {
-        guard let tokenService else { return try await withDashboard(supervisor, shutdownRequests: shutdownRequests) }
+        guard let tokenService else { return try await withTelemetry(supervisor, shutdownRequests: shutdownRequests) }
         // The token service listens before any project starts (a project may ask for a token
         // at once) and serves until supervision is over.
         return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -36,6 +36,24 @@ struct RunCompanions {
                 break
             }
             console.announce("managed identities: tokens at \(tokenService.endpoint) (IDENTITY_ENDPOINT), signing key in \(tokenService.openIDConfiguration)")
+            defer { group.cancelAll() }
+            return try await withTelemetry(supervisor, shutdownRequests: shutdownRequests)
+        }
+    }
+
+    /// The OTLP endpoint listens before any project starts (its SDK exports from the first
+    /// second) and receives until supervision and the dashboard are over.
+    private func withTelemetry(_ supervisor: Supervisor, shutdownRequests: AsyncStream<ShutdownRequest>) async throws -> SupervisionOutcome {
+        guard let telemetry = dashboard?.telemetry else { return try await withDashboard(supervisor, shutdownRequests: shutdownRequests) }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            let (listening, signal) = AsyncStream<Void>.makeStream()
+            group.addTask {
+                await telemetry.run(console: console) {
+                    signal.yield()
+                    signal.finish()
+                }
+            }
+            for await _ in listening { break }
             defer { group.cancelAll() }
             return try await withDashboard(supervisor, shutdownRequests: shutdownRequests)
         }

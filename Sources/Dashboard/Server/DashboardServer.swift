@@ -18,10 +18,14 @@ import ServiceLifecycle
 /// - `GET /api/signalr/NAME/state` and `/events`: the emulator's introspection, passed through.
 /// - `POST /api/resources/NAME/start`, `/stop`, `/restart`: asks apphost to do so; 200 once
 ///   done, 409 with the reason when refused.
+/// - `GET /api/telemetry/…`: the OpenTelemetry data the run received (traces, logs, metrics).
 public struct DashboardServer: Sendable {
     /// Carries out `action` ("start", "stop" or "restart") on `resource`; nil when done, else
     /// why it was refused.
     public typealias ActionHandler = @Sendable (_ resource: String, _ action: String) async -> String?
+    /// Answers `GET /api/telemetry/<route>` with JSON: `route` is the path after `telemetry/`
+    /// split at `/`, `query` its parameters; nil for a route that does not exist.
+    public typealias TelemetryHandler = @Sendable (_ route: [String], _ query: [String: String]) -> Data?
 
     /// What the dashboard shows.
     public let state: DashboardState
@@ -30,14 +34,16 @@ public struct DashboardServer: Sendable {
     private let access: DashboardAccess
     private let emulators: [String: SignalRIntrospection]
     private let actions: ActionHandler?
+    private let telemetry: TelemetryHandler?
     private let logger: Logger
 
     /// A dashboard for `state` on `port`, guarded by `token`; `emulators` are the SignalR
     /// resources whose hubs it can show, by name; `actions` carries out starts, stops and
     /// restarts (none without it).
     public init(state: DashboardState, port: Int, token: String, emulators: [String: SignalRIntrospection],
-                actions: ActionHandler? = nil, logger: Logger) {
+                actions: ActionHandler? = nil, telemetry: TelemetryHandler? = nil, logger: Logger) {
         self.actions = actions
+        self.telemetry = telemetry
         self.state = state
         self.port = port
         self.access = DashboardAccess(token: token, port: port)
@@ -158,6 +164,19 @@ public struct DashboardServer: Sendable {
         api.get("signalr/:name/events") { request, context -> Response in
             if let refusal = access.refusal(request) { return refusal }
             return await inspector.events(of: context.parameters.get("name") ?? "")
+        }
+        let telemetry = telemetry
+        api.get("telemetry/**") { request, context -> Response in
+            if let refusal = access.refusal(request) { return refusal }
+            guard let telemetry else { return DashboardResponse.text(.notFound, "this run receives no telemetry (--no-dashboard)") }
+            let route = context.parameters.getCatchAll().map(String.init)
+            var query: [String: String] = [:]
+            for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+            guard let body = telemetry(route, query) else {
+                return DashboardResponse.text(.notFound, "no telemetry route /api/telemetry/\(route.joined(separator: "/")): try traces, traces/ID, logs, metrics, metrics/RESOURCE/NAME or resources")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         api.get("signalr/:name/recent") { request, context -> Response in
             if let refusal = access.refusal(request) { return refusal }

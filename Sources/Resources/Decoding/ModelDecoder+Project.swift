@@ -4,7 +4,7 @@ import Access
 extension ModelDecoder {
     /// The keys of a project.
     static let projectKeys = ["type", "command", "args", "workingDirectory", "env", "envFile", "port", "portEnv", "healthCheck",
-                              "references", "waitFor", "restart", "shutdownTimeout", "image", "dockerfile", "minReplicas", "maxReplicas"]
+                              "references", "waitFor", "restart", "shutdownTimeout", "image", "dockerfile", "minReplicas", "maxReplicas", "telemetry"]
 
     mutating func decodeProject(name: String, at location: SourceLocation, fields: [YAMLPair]) -> ProjectResource? {
         var project = ProjectResource(name: name, location: location)
@@ -53,6 +53,8 @@ extension ModelDecoder {
                 if let path = string(value, key: "dockerfile") { project.container = .dockerfile(path) }
             case "minReplicas":
                 project.minReplicas = integer(value, key: "minReplicas", in: 0...1000, meaning: "a number of replicas") ?? project.minReplicas
+            case "telemetry":
+                if let telemetry = boolean(value, key: "telemetry") { project.telemetry = telemetry }
             case "maxReplicas":
                 project.maxReplicas = integer(value, key: "maxReplicas", in: 1...1000, meaning: "a number of replicas") ?? project.maxReplicas
             default:

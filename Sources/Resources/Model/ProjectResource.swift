@@ -43,6 +43,9 @@ public struct ProjectResource: Sendable {
     public var minReplicas = 1
     /// The most replicas of the published container app (default 10, Azure's own).
     public var maxReplicas = 10
+    /// Whether `apphost run` gives the project the `OTEL_*` variables that send its traces,
+    /// logs and metrics to the dashboard (default true; `telemetry: false` turns it off).
+    public var telemetry = true
 
     /// Creates a project with the defaults of apphost.yaml.
     public init(name: String, location: SourceLocation) {
