@@ -262,3 +262,18 @@ struct DashboardServerTests {
         try await client.shutdown()
     }
 }
+
+/// The page's files live in dashboard/ and are carried in the executable by scripts/embed-dashboard.
+@Suite("Dashboard assets")
+struct DashboardAssetTests {
+    @Test("The embedded page, style sheet and scripts are exactly the files of dashboard/")
+    func embeddedAssetsMatchTheFiles() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../dashboard").standardizedFileURL
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(names == DashboardAssets.files.keys.sorted(), "run scripts/embed-dashboard after adding or removing a file in dashboard/")
+        for name in names {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            #expect(DashboardAssets.files[name] == text, "\(name) differs from dashboard/: run scripts/embed-dashboard")
+        }
+    }
+}

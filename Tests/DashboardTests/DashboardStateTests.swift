@@ -82,7 +82,10 @@ struct DashboardStateTests {
         let html = DashboardPage.html(title: "<script>alert('x')</script> & co")
         #expect(html.contains("<title>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co · apphost</title>"))
         #expect(!html.contains("<script>alert"))
-        #expect(html.components(separatedBy: "<script").count == 2)
-        #expect(html.contains("<script src=\"/dashboard.js\"></script>"))
+        // Two scripts, both from files: every <script has a src.
+        #expect(html.components(separatedBy: "<script").count == 3)
+        #expect(html.components(separatedBy: "<script src=\"/").count == 3)
+        #expect(html.contains("<script src=\"/dashboard.js\"></script>") && html.contains("<script src=\"/telemetry.js\"></script>"))
+        #expect(!html.contains("<style"), "the styles are in /dashboard.css, which the policy allows")
     }
 }

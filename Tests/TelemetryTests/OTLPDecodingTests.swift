@@ -100,6 +100,7 @@ struct TelemetryStoreTests {
                      milliseconds: Double, status: String = "unset", name: String = "op") -> SpanRecord {
         SpanRecord(traceId: trace, spanId: id, parentSpanId: parent, name: name, kind: "internal", resource: resource, scope: "",
                    start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: start + milliseconds / 1000),
+                   durationMilliseconds: milliseconds, startUnixMilliseconds: start * 1000,
                    status: status, statusMessage: nil, attributes: [:], events: [])
     }
 

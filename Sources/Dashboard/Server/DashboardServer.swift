@@ -10,7 +10,7 @@ import ServiceLifecycle
 ///
 /// Routes (all but the first need the token; see ``DashboardAccess``):
 /// - `GET /?t=TOKEN`: sets the cookie and redirects to `/`.
-/// - `GET /`: the page, and `GET /dashboard.js` its script.
+/// - `GET /`: the page, and `/dashboard.css`, `/dashboard.js`, `/telemetry.js` what it loads.
 /// - `GET /api/resources`: every resource.
 /// - `GET /api/resources/NAME/logs?after=N`: the kept lines of NAME after line N.
 /// - `GET /api/events?logs=NAME`: Server-Sent Events: `resource` on every change, `line` for
@@ -105,10 +105,12 @@ public struct DashboardServer: Sendable {
                                                    .contentSecurityPolicy: DashboardPage.contentSecurityPolicy],
                             body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html(title: state.applicationName))))
         }
-        router.get("/dashboard.js") { request, _ -> Response in
-            access.refusal(request) ?? Response(
-                status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(string: DashboardScript.javascript)))
+        for (path, asset) in DashboardPage.assets {
+            router.get(RouterPath(path)) { request, _ -> Response in
+                access.refusal(request) ?? Response(
+                    status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "no-store"],
+                    body: .init(byteBuffer: ByteBuffer(string: asset.body)))
+            }
         }
         let api = router.group("api")
         api.get("resources") { request, _ -> Response in

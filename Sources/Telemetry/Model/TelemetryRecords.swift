@@ -25,14 +25,16 @@ public struct SpanRecord: Sendable, Equatable, Codable {
     public var scope: String
     public var start: Date
     public var end: Date
+    /// How long it took, in milliseconds (from the nanoseconds it was sent with).
+    public var durationMilliseconds: Double
+    /// When it started, in milliseconds since 1970 with the microseconds kept (the page places
+    /// spans of a fast trace with it; `start` as text has milliseconds only).
+    public var startUnixMilliseconds: Double
     /// unset, ok or error.
     public var status: String
     public var statusMessage: String?
     public var attributes: [String: TelemetryValue]
     public var events: [Event]
-
-    /// How long it took, in milliseconds.
-    public var durationMilliseconds: Double { end.timeIntervalSince(start) * 1000 }
 }
 
 /// One structured log record.

@@ -29,6 +29,8 @@ public enum OTLPDecoding {
                         parentSpanId: span.parentSpanID.isEmpty ? nil : hex(span.parentSpanID),
                         name: span.name, kind: kindName(span.kind), resource: resource, scope: scopeSpans.scope.name,
                         start: date(span.startTimeUnixNano), end: date(span.endTimeUnixNano),
+                        durationMilliseconds: Double(span.endTimeUnixNano &- min(span.startTimeUnixNano, span.endTimeUnixNano)) / 1_000_000,
+                        startUnixMilliseconds: Double(span.startTimeUnixNano / 1000) / 1000,
                         status: statusName(span.status.code), statusMessage: span.status.message.isEmpty ? nil : span.status.message,
                         attributes: attributes(span.attributes),
                         events: span.events.map { .init(name: $0.name, time: date($0.timeUnixNano), attributes: attributes($0.attributes)) }))
