@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from apphost_run import AppHostRun
+from conftest import mint
 
 # The project: the SDK's own defaults, pointed at apphost only by the environment.
 PROJECT = textwrap.dedent("""
@@ -191,4 +192,59 @@ def test_without_a_dashboard_nothing_is_received_or_injected(tmp_path):
         run.signal(signal.SIGINT)
         run.wait_for_clean_exit()
     finally:
+        run.kill()
+
+
+def test_a_chat_message_is_one_trace_through_the_emulator_and_the_app():
+    # The top-level apphost.yaml runs the chat template: client invocation → the emulator's
+    # span → its upstream call → the app's span → the app's REST call → the emulator's fan-out.
+    from apphost_run import wait_until
+    from conftest import REPOSITORY
+    from test_clients import SignalRCoreClient
+    run = AppHostRun(REPOSITORY, args=("--dashboard-port", "0"))
+    client = None
+    try:
+        app = run.wait_for_app()
+        get = dashboard(run)
+        client = SignalRCoreClient(f"{app}/api?userId=tracer").start()
+        client.hub.send("sendMessage", ["follow me"])
+        assert client.next() == [{"user": "tracer", "text": "follow me"}]
+
+        def whole_trace():
+            for summary in get("/api/telemetry/traces?name=invoke%20sendMessage"):
+                spans = get(f"/api/telemetry/traces/{summary['traceId']}")
+                if any(span["name"] == "send newMessage" for span in spans):
+                    return spans
+            return None
+        assert wait_until(lambda: whole_trace() is not None, timeout=15), "the message's spans never made one trace"
+        spans = {(span["resource"], span["name"], span["kind"]): span for span in whole_trace()}
+        invoke = spans[("signalr", "invoke sendMessage", "server")]
+        upstream = spans[("signalr", "upstream messages/sendMessage", "client")]
+        handled = spans[("api", "upstream messages/sendMessage", "server")]
+        rest = spans[("signalr", "POST /api/v1/hubs/chat", "server")]
+        fan_out = spans[("signalr", "send newMessage", "producer")]
+        assert invoke.get("parentSpanId") is None
+        assert upstream["parentSpanId"] == invoke["spanId"] and upstream["attributes"]["http.response.status_code"] == 200
+        assert handled["parentSpanId"] == upstream["spanId"] and handled["attributes"]["chat.user"] == "tracer"
+        assert rest["parentSpanId"] == handled["spanId"] and rest["attributes"]["http.response.status_code"] == 202
+        assert fan_out["parentSpanId"] == rest["spanId"] and fan_out["attributes"]["signalr.recipients"] >= 1
+        assert len({span["traceId"] for span in spans.values()}) == 1
+        # The connection is the emulator's span too; health probes are not traced.
+        names = {trace["name"] for trace in get("/api/telemetry/traces?resource=signalr&limit=500")}
+        assert "connect chat" in names and not any("health" in name for name in names), names
+        # A negotiate that carries a traceparent continues that trace.
+        key = (REPOSITORY / ".apphost" / "keys" / "signalr.key").read_text().strip()
+        endpoint = next(r["url"] for r in get("/api/resources") if r["name"] == "signalr").rstrip("/")
+        parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        status, _ = post(f"{endpoint}/client/negotiate?hub=chat&negotiateVersion=1", b"",
+                         {"Authorization": "Bearer " + mint(f"{endpoint}/client/?hub=chat", "tracer", key=key), "traceparent": parent})
+        assert status == 200
+        assert wait_until(lambda: get("/api/telemetry/traces/4bf92f3577b34da6a3ce929d0e0e4736"), timeout=15)
+        [negotiate] = get("/api/telemetry/traces/4bf92f3577b34da6a3ce929d0e0e4736")
+        assert (negotiate["name"], negotiate["parentSpanId"], negotiate["resource"]) == ("negotiate chat", "00f067aa0ba902b7", "signalr")
+        run.signal(signal.SIGINT)
+        run.wait_for_clean_exit()
+    finally:
+        if client:
+            client.hub.stop()
         run.kill()

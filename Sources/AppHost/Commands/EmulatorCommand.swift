@@ -123,6 +123,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         configuration.localAuthDisabled = disableLocalAuth
         configuration.serviceMode = mode
         configuration.managedIdentity = Self.managedIdentityFromEnvironment
+        // The standard OpenTelemetry variables, which `apphost run` sets to its dashboard's endpoint.
+        configuration.spanExport = SpanExport(environment: ProcessInfo.processInfo.environment, defaultServiceName: "signalr-emulator")
         if let entraPublicKey, let entraIssuer {
             configuration.entra = EntraTrust(validator: try EntraTokenValidator(publicKey: entraPublicKey, issuer: entraIssuer),
                                              assignments: roleAssignments.compactMap(RoleAssignment.init(argument:)))

@@ -16,6 +16,9 @@ A chat on Azure SignalR Service in serverless mode, made by `apphost init`.
   and receives what clients send through the upstream (`/api/upstream/...`).
 - `api/entra.py`: keyless sign-in with the standard library: the app's Entra ID token, client
   tokens from the service, and the check of the service's upstream token.
+- `api/tracing.py`: the message's path as one trace, with the standard library: the app's span
+  continues the service's `traceparent` and passes its own on to the REST call; under
+  `apphost run` the spans go to the dashboard's Traces view beside the emulator's.
 - `api/index.html`: the chat page, using the official SignalR JavaScript client.
 
 It is **keyless**, as Azure asks (`disableLocalAuth`): `signalr` says `authType: azure`, so the
@@ -84,6 +87,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import entra
+import tracing
 
 HUB = os.environ.get("CHAT_HUB", "chat")
 PAGE = Path(__file__).with_name("index.html")
@@ -118,12 +122,15 @@ def token(audience: str, user: str | None = None, lifetime: int = 3600) -> str:
     return signing_input + "." + b64url(signature)
 
 
-def broadcast(target: str, *arguments) -> int:
-    """POST /api/v1/hubs/{hub}: every client of the hub receives target(arguments)."""
+def broadcast(target: str, *arguments, traceparent: str | None = None) -> int:
+    """POST /api/v1/hubs/{hub}: every client of the hub receives target(arguments). With
+    `traceparent`, the service's send joins the caller's trace."""
     url = f"{ENDPOINT}/api/v1/hubs/{HUB}"
+    headers = {"Authorization": f"Bearer {IDENTITY.token() if IDENTITY else token(url)}", "Content-Type": "application/json"}
+    if traceparent:
+        headers["traceparent"] = traceparent
     request = urllib.request.Request(url, method="POST", data=json.dumps({"target": target, "arguments": list(arguments)}).encode(),
-                                     headers={"Authorization": f"Bearer {IDENTITY.token() if IDENTITY else token(url)}",
-                                              "Content-Type": "application/json"})
+                                     headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
@@ -178,7 +185,8 @@ class Handler(BaseHTTPRequestHandler):
                 text = str(message["text"])
             except (ValueError, KeyError):
                 return self.reply(400, b'{"error":"send {\\"user\\": ..., \\"text\\": ...}"}')
-            status = broadcast("newMessage", {"user": str(message.get("user") or "server"), "text": text})
+            with tracing.Span("POST /api/messages", self.headers.get("traceparent")) as span:
+                status = broadcast("newMessage", {"user": str(message.get("user") or "server"), "text": text}, traceparent=span.traceparent)
             return self.reply(202 if status == 202 else 502, json.dumps({"signalr": status}).encode())
         if url.path.startswith("/api/upstream/"):
             return self.upstream(url.path.split("/")[3:])
@@ -194,9 +202,13 @@ class Handler(BaseHTTPRequestHandler):
         category = parts[1] if len(parts) > 1 else ""
         event = parts[2] if len(parts) > 2 else ""
         if category == "messages" and event == "sendMessage":
-            invocation = json.loads(body.rstrip(b"\x1e"))
-            text = str((invocation.get("arguments") or [""])[0])
-            broadcast("newMessage", {"user": self.headers.get("X-ASRS-User-Id") or "anonymous", "text": text})
+            # The service's upstream span is this span's parent; the broadcast, its child.
+            with tracing.Span(f"upstream {category}/{event}", self.headers.get("traceparent")) as span:
+                invocation = json.loads(body.rstrip(b"\x1e"))
+                text = str((invocation.get("arguments") or [""])[0])
+                user = self.headers.get("X-ASRS-User-Id") or "anonymous"
+                span.attributes.update({"chat.user": user, "signalr.hub": parts[0] if parts else HUB})
+                broadcast("newMessage", {"user": user, "text": text}, traceparent=span.traceparent)
         # An empty 200 completes an invocation that waits for one.
         self.reply(200)
 
@@ -440,6 +452,77 @@ def es256_valid(signed: bytes, signature: bytes, key: tuple[int, int]) -> bool:
   </script>
 </body>
 </html>
+
+"""#),
+            TemplateFile(path: "api/tracing.py", executable: false, contents: #"""
+"""Spans of the chat's message path, with the standard library only.
+
+A client's message reaches this app as an upstream call whose `traceparent` header says where it
+is in a trace (the SignalR service's span); the app's span continues that trace, and the REST
+call that broadcasts the message passes the app's own `traceparent` on, so the service's send and
+fan-out join the same trace. When OTEL_EXPORTER_OTLP_ENDPOINT is set (apphost run sets it, with
+OTEL_EXPORTER_OTLP_HEADERS and OTEL_SERVICE_NAME), each span is sent there as OTLP/JSON; without
+it, nothing is sent and `traceparent` is still passed on. An app with the OpenTelemetry SDK would
+do the same with `opentelemetry-instrumentation`; this one keeps to the standard library.
+"""
+import json
+import os
+import re
+import secrets
+import threading
+import time
+import urllib.request
+
+ENDPOINT = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").rstrip("/")
+HEADERS = dict(pair.strip().split("=", 1) for pair in os.environ.get("OTEL_EXPORTER_OTLP_HEADERS", "").split(",") if "=" in pair)
+SERVICE = os.environ.get("OTEL_SERVICE_NAME", "api")
+TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
+
+
+class Span:
+    """`with Span("name", request_traceparent) as span:`; `span.traceparent` for calls made inside."""
+
+    def __init__(self, name: str, traceparent: str | None = None, kind: int = 2):
+        parent = TRACEPARENT.match((traceparent or "").strip())
+        self.trace_id = parent.group(1) if parent and parent.group(1) != "0" * 32 else secrets.token_hex(16)
+        self.parent_id = parent.group(2) if parent and self.trace_id == parent.group(1) else None
+        self.span_id = secrets.token_hex(8)
+        self.name, self.kind, self.attributes, self.error = name, kind, {}, None
+
+    @property
+    def traceparent(self) -> str:
+        return f"00-{self.trace_id}-{self.span_id}-01"
+
+    def __enter__(self):
+        self.start = time.time_ns()
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        end = time.time_ns()
+        if value is not None:
+            self.error = str(value)
+        if ENDPOINT:
+            threading.Thread(target=export, args=(self, end), daemon=True).start()
+        return False
+
+
+def export(span: Span, end: int) -> None:
+    """POST <endpoint>/v1/traces: one span, as OTLP/JSON writes it (hex ids, times as strings)."""
+    record = {"traceId": span.trace_id, "spanId": span.span_id, "name": span.name, "kind": span.kind,
+              "startTimeUnixNano": str(span.start), "endTimeUnixNano": str(end),
+              "attributes": [{"key": key, "value": {"stringValue": str(value)}} for key, value in span.attributes.items()]}
+    if span.parent_id:
+        record["parentSpanId"] = span.parent_id
+    if span.error:
+        record["status"] = {"code": 2, "message": span.error}
+    body = {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": SERVICE}}]},
+                               "scopeSpans": [{"scope": {"name": "serverless-chat"}, "spans": [record]}]}]}
+    request = urllib.request.Request(f"{ENDPOINT}/v1/traces", method="POST", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json", **HEADERS})
+    try:
+        urllib.request.urlopen(request, timeout=5).close()
+    except OSError:
+        pass  # telemetry never breaks the chat
 
 """#),
             TemplateFile(path: "apphost.yaml", executable: false, contents: #"""

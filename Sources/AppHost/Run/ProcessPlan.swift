@@ -122,6 +122,9 @@ struct ProcessPlan {
             environment["IDENTITY_HEADER"] = identity.header
         }
         environment[Self.introspectionTokenVariable] = introspectionToken
+        // The emulator's own spans (negotiate, connect, invocations, upstream calls, sends) go
+        // to the dashboard beside the projects'.
+        for variable in telemetry?.variables(serviceName: resource.name) ?? [] { environment[variable.name] = variable.value }
         return ProcessSpecification(name: resource.name, command: command, environment: environment,
                                     workingDirectory: file.folder.path, restart: .onFailure,
                                     healthCheck: .http(port: port, path: "/api/health"),

@@ -10,13 +10,16 @@ enum ClientEndpoints {
     static func addRoutes(to router: Router<EmulatorRequestContext>, service: HubService) {
         for path in ["/client/negotiate"] {
             router.post(RouterPath(path)) { request, _ -> Response in
-                do throws(HubServiceError) {
-                    let version = request.query("negotiateVersion").flatMap { Int($0) } ?? 0
-                    let stateful = request.query("useStatefulReconnect")?.lowercased() == "true"
-                    return JSONResponse.make(try service.negotiate(hub: request.query("hub"), accessToken: request.accessToken,
-                                                                   negotiateVersion: version, statefulReconnect: stateful))
-                } catch {
-                    return ErrorResponse.make(error)
+                service.traced("negotiate \(request.query("hub") ?? "")", kind: .server, parent: request.traceContext) { span in
+                    do throws(HubServiceError) {
+                        let version = request.query("negotiateVersion").flatMap { Int($0) } ?? 0
+                        let stateful = request.query("useStatefulReconnect")?.lowercased() == "true"
+                        return JSONResponse.make(try service.negotiate(hub: request.query("hub"), accessToken: request.accessToken,
+                                                                       negotiateVersion: version, statefulReconnect: stateful))
+                    } catch {
+                        span?.fail(error.reason)
+                        return ErrorResponse.make(error)
+                    }
                 }
             }
         }

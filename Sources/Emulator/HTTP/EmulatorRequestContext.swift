@@ -24,6 +24,11 @@ extension Request {
         return uri.queryParameters["access_token"].map(String.init)
     }
 
+    /// The caller's place in a trace (`traceparent`), if it sent a valid one.
+    var traceContext: TraceContext? {
+        headers[HTTPField.Name("traceparent")!].flatMap(TraceContext.init(traceparent:))
+    }
+
     /// A query parameter as a string.
     func query(_ name: String) -> String? {
         uri.queryParameters[Substring(name)].map(String.init)

@@ -14,7 +14,13 @@ extension HubService {
     /// `FlushCoalescer`, so broadcasts in quick succession share a system call per client.
     @discardableResult
     func send(_ invocation: Invocation, to connections: [ClientConnection], hub: String) -> Int {
-        let delivered = send(EncodedMessage(.invocation(invocation)), to: connections, hub: hub)
+        let delivered = traced("send \(invocation.target)", kind: .producer) { span in
+            let delivered = send(EncodedMessage(.invocation(invocation)), to: connections, hub: hub)
+            span?.set("signalr.hub", .string(hub))
+            span?.set("signalr.target", .string(invocation.target))
+            span?.set("signalr.recipients", .int(Int64(delivered)))
+            return delivered
+        }
         if events.hasSubscribers {
             events.publish("messageOut", [("hub", .string(hub)), ("target", .string(invocation.target)),
                                           ("arguments", .array(invocation.arguments)), ("recipients", .int(Int64(delivered)))])

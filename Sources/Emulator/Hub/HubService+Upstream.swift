@@ -6,6 +6,18 @@ extension HubService {
     /// A client's invocation: to the upstream whose template matches, and its answer back to the
     /// caller when the invocation has an id.
     func handleInvocation(_ invocation: Invocation, body: [UInt8], connection: ClientConnection, kind: HubProtocolKind) async {
+        // A client that traces sends its context in the invocation's headers; else the
+        // invocation starts a trace.
+        let parent = invocation.headers["traceparent"].flatMap(TraceContext.init(traceparent:))
+        await traced("invoke \(invocation.target)", kind: .server, parent: parent) { span in
+            span?.set("signalr.hub", .string(connection.hub))
+            span?.set("signalr.target", .string(invocation.target))
+            span?.set("signalr.connection_id", .string(connection.id))
+            await forwardInvocation(invocation, body: body, connection: connection, kind: kind, span: span)
+        }
+    }
+
+    private func forwardInvocation(_ invocation: Invocation, body: [UInt8], connection: ClientConnection, kind: HubProtocolKind, span: Span?) async {
         registry.countIn(hub: connection.hub)
         events.publish("messageIn", [("hub", .string(connection.hub)), ("connectionId", .string(connection.id)),
                                      ("target", .string(invocation.target)), ("arguments", .array(invocation.arguments))])
@@ -16,11 +28,14 @@ extension HubService {
             } else {
                 logger.info("no upstream for client invocation", metadata: ["hub": "\(connection.hub)", "target": "\(invocation.target)"])
             }
+            span?.fail("no upstream handles '\(invocation.target)'")
             return
         }
         let outcome = await callUpstream(rule, connection: connection, category: .messages, event: invocation.target, body: body, contentType: kind.contentType)
+        let completion = Self.completion(of: outcome, kind: kind)
+        if case .error(let message) = completion { span?.fail(message) }
         guard let id = invocation.invocationID else { return }
-        send(.completion(Completion(invocationID: id, outcome: Self.completion(of: outcome, kind: kind))), to: connection)
+        send(.completion(Completion(invocationID: id, outcome: completion)), to: connection)
     }
 
     /// What the caller of an upstream invocation gets for the upstream's answer.
@@ -64,11 +79,29 @@ extension HubService {
     }
 
     func callUpstream(_ rule: UpstreamRule, connection: ClientConnection, category: UpstreamRule.Category, event: String,
-                              body: [UInt8], contentType: String) async -> UpstreamClient.Outcome {
+                      body: [UInt8], contentType: String) async -> UpstreamClient.Outcome {
         let url = rule.url(hub: connection.hub, category: category, event: event)
+        // The app's own spans join the trace through the `traceparent` it receives.
+        return await traced("upstream \(category.rawValue)/\(event)", kind: .client) { span in
+            span?.set("url.full", .string(url))
+            let outcome = await post(rule, url: url, connection: connection, category: category, event: event, body: body,
+                                     contentType: contentType, traceparent: span?.context.traceparent)
+            switch outcome {
+            case .response(let status, _, _):
+                span?.set("http.response.status_code", .int(Int64(status)))
+                if !(200..<300).contains(status) { span?.fail("the upstream answered \(status)") }
+            case .failed(let reason):
+                span?.fail(reason)
+            }
+            return outcome
+        }
+    }
+
+    private func post(_ rule: UpstreamRule, url: String, connection: ClientConnection, category: UpstreamRule.Category, event: String,
+                      body: [UInt8], contentType: String, traceparent: String?) async -> UpstreamClient.Outcome {
         let start = ContinuousClock.now
         let outcome = await upstream.post(url: url, connection: connection, category: category, event: event, body: body, contentType: contentType,
-                                          tokenResource: rule.tokenResource)
+                                          tokenResource: rule.tokenResource, traceparent: traceparent)
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var fields: [(String, HubValue)] = [("url", .string(url)), ("event", .string(event)), ("category", .string(category.rawValue)),

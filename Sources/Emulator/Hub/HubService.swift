@@ -32,6 +32,8 @@ final class HubService: Sendable {
     /// This service instance's id: app servers see it as `Asrs-Instance-Id` on each client, and
     /// in the `offline` ping that tells them its clients are gone when it shuts down.
     let instanceID = Identifier.make()
+    /// The spans' way out, when an OTLP endpoint is configured.
+    let spans: SpanExporter?
     let logger: Logger
 
     /// A negotiated connection waiting for its transport.
@@ -60,6 +62,7 @@ final class HubService: Sendable {
         self.upstream = UpstreamClient(accessKey: configuration.accessKey, timeout: configuration.upstreamTimeout,
                                        identity: configuration.managedIdentity, logger: logger)
         self.logger = logger
+        self.spans = configuration.spanExport.map { SpanExporter(export: $0, logger: logger) }
         // The recent events are for introspection (`apphost mcp`): kept only when it is on.
         self.events = EventFeed(historyLimit: configuration.introspectionToken == nil ? 0 : configuration.eventHistory)
     }
@@ -107,6 +110,24 @@ final class HubService: Sendable {
     /// blocking `connect` event. A WebSocket brings its writer; the HTTP transports get a queue.
     func connect(hub: String?, id: String?, accessToken: String?, transport: TransportKind, query: String,
                  headers: [ServiceHeader] = [], webSocket: WebSocketOutput? = nil) async throws(HubServiceError) -> ClientConnection {
+        let parent = headers.first { $0.name.lowercased() == "traceparent" }?.values.first.flatMap(TraceContext.init(traceparent:))
+        return try await traced("connect \(hub ?? "")", kind: .server, parent: parent) { span throws(HubServiceError) in
+            span?.set("signalr.transport", .string(transport.rawValue))
+            do throws(HubServiceError) {
+                let connection = try await open(hub: hub, id: id, accessToken: accessToken, transport: transport, query: query,
+                                                headers: headers, webSocket: webSocket)
+                span?.set("signalr.connection_id", .string(connection.id))
+                if let user = connection.userID { span?.set("enduser.id", .string(user)) }
+                return connection
+            } catch {
+                span?.fail(error.reason)
+                throw error
+            }
+        }
+    }
+
+    private func open(hub: String?, id: String?, accessToken: String?, transport: TransportKind, query: String,
+                      headers: [ServiceHeader], webSocket: WebSocketOutput?) async throws(HubServiceError) -> ClientConnection {
         let hub = try Self.checkHub(hub)
         guard let accessToken else { throw .unauthorized("no access token: send 'Authorization: Bearer <token>' or access_token=<token>") }
         let claims: TokenClaims

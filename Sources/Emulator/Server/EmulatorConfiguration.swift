@@ -23,6 +23,8 @@ public struct EmulatorConfiguration: Sendable {
     public var introspectionToken: String?
     /// How many of the newest events introspection keeps for `/_apphost/recent`.
     public var eventHistory = 500
+    /// Where the emulator sends the spans of each message's path (OTLP/HTTP); nil records none.
+    public var spanExport: SpanExport?
     /// The largest hub message or REST body accepted.
     public var maximumMessageSize = 1 << 20
     /// The most bytes that may wait for one client before it is dropped as too slow.

@@ -29,6 +29,8 @@ public struct SignalREmulator: Sendable {
         let hosts = configuration.hosts.filter { $0 != "::1" || LoopbackSocket.ipv6Available() }
         let ready = ReadinessCounter(expected: hosts.count) { await onReady(hosts) }
         var services: [any Service] = []
+        // Listed first, so it stops last: the spans of the shutdown still go out.
+        if let spans = service.spans { services.append(SpanExportLoop(exporter: spans)) }
         for host in hosts {
             services.append(makeApplication(service: service, host: host, port: port, ready: ready))
         }
@@ -110,5 +112,19 @@ private struct Housekeeping: Service {
         } else {
             service.logger.info("\(message)\(report.socketsClosed > 0 ? ", \(report.socketsClosed) other socket(s) (idle keep-alives, unfinished requests) closed" : "")")
         }
+    }
+}
+
+/// Sends the emulator's spans every `interval` until the shutdown, then what is left.
+private struct SpanExportLoop: Service {
+    let exporter: SpanExporter
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: exporter.export.interval) }
+            await exporter.flush()
+        }
+        await exporter.flush()
+        await exporter.shutdown()
     }
 }

@@ -56,7 +56,7 @@ final class UpstreamClient: Sendable {
 
     /// Posts one event for `connection`.
     func post(url: String, connection: ClientConnection, category: UpstreamRule.Category, event: String,
-              body: [UInt8], contentType: String, tokenResource: String? = nil) async -> Outcome {
+              body: [UInt8], contentType: String, tokenResource: String? = nil, traceparent: String? = nil) async -> Outcome {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: contentType)
@@ -69,6 +69,7 @@ final class UpstreamClient: Sendable {
         if !claims.isEmpty { request.headers.add(name: "X-ASRS-User-Claims", value: claims) }
         if !connection.clientQuery.isEmpty { request.headers.add(name: "X-ASRS-Client-Query", value: connection.clientQuery) }
         request.headers.add(name: "X-ASRS-Signature", value: Self.signature(connectionID: connection.id, accessKey: accessKey))
+        if let traceparent { request.headers.add(name: "traceparent", value: traceparent) }
         request.body = .bytes(ByteBuffer(bytes: body))
         if let tokenResource {
             guard let tokens else {

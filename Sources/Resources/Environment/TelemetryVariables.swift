@@ -19,13 +19,17 @@ public struct TelemetryExport: Sendable, Equatable {
     /// instance, and the short intervals of development (1 s) with every trace sampled. None
     /// for a project with `telemetry: false`.
     public func variables(for project: ProjectResource) -> [EnvironmentVariable] {
-        guard project.telemetry else { return [] }
-        return [
+        project.telemetry ? variables(serviceName: project.name) : []
+    }
+
+    /// The same variables for a process called `serviceName` (an emulator, for its own spans).
+    public func variables(serviceName: String) -> [EnvironmentVariable] {
+        [
             EnvironmentVariable(name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: endpoint),
             EnvironmentVariable(name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "http/protobuf"),
             EnvironmentVariable(name: "OTEL_EXPORTER_OTLP_HEADERS", value: "x-otlp-api-key=\(apiKey)", secrets: [apiKey]),
-            EnvironmentVariable(name: "OTEL_SERVICE_NAME", value: project.name),
-            EnvironmentVariable(name: "OTEL_RESOURCE_ATTRIBUTES", value: "service.instance.id=\(project.name)-\(instanceSuffix)"),
+            EnvironmentVariable(name: "OTEL_SERVICE_NAME", value: serviceName),
+            EnvironmentVariable(name: "OTEL_RESOURCE_ATTRIBUTES", value: "service.instance.id=\(serviceName)-\(instanceSuffix)"),
             EnvironmentVariable(name: "OTEL_BSP_SCHEDULE_DELAY", value: "1000"),
             EnvironmentVariable(name: "OTEL_BLRP_SCHEDULE_DELAY", value: "1000"),
             EnvironmentVariable(name: "OTEL_METRIC_EXPORT_INTERVAL", value: "1000"),

@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import entra
+import tracing
 
 HUB = os.environ.get("CHAT_HUB", "chat")
 PAGE = Path(__file__).with_name("index.html")
@@ -68,12 +69,15 @@ def token(audience: str, user: str | None = None, lifetime: int = 3600) -> str:
     return signing_input + "." + b64url(signature)
 
 
-def broadcast(target: str, *arguments) -> int:
-    """POST /api/v1/hubs/{hub}: every client of the hub receives target(arguments)."""
+def broadcast(target: str, *arguments, traceparent: str | None = None) -> int:
+    """POST /api/v1/hubs/{hub}: every client of the hub receives target(arguments). With
+    `traceparent`, the service's send joins the caller's trace."""
     url = f"{ENDPOINT}/api/v1/hubs/{HUB}"
+    headers = {"Authorization": f"Bearer {IDENTITY.token() if IDENTITY else token(url)}", "Content-Type": "application/json"}
+    if traceparent:
+        headers["traceparent"] = traceparent
     request = urllib.request.Request(url, method="POST", data=json.dumps({"target": target, "arguments": list(arguments)}).encode(),
-                                     headers={"Authorization": f"Bearer {IDENTITY.token() if IDENTITY else token(url)}",
-                                              "Content-Type": "application/json"})
+                                     headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
@@ -128,7 +132,8 @@ class Handler(BaseHTTPRequestHandler):
                 text = str(message["text"])
             except (ValueError, KeyError):
                 return self.reply(400, b'{"error":"send {\\"user\\": ..., \\"text\\": ...}"}')
-            status = broadcast("newMessage", {"user": str(message.get("user") or "server"), "text": text})
+            with tracing.Span("POST /api/messages", self.headers.get("traceparent")) as span:
+                status = broadcast("newMessage", {"user": str(message.get("user") or "server"), "text": text}, traceparent=span.traceparent)
             return self.reply(202 if status == 202 else 502, json.dumps({"signalr": status}).encode())
         if url.path.startswith("/api/upstream/"):
             return self.upstream(url.path.split("/")[3:])
@@ -144,9 +149,13 @@ class Handler(BaseHTTPRequestHandler):
         category = parts[1] if len(parts) > 1 else ""
         event = parts[2] if len(parts) > 2 else ""
         if category == "messages" and event == "sendMessage":
-            invocation = json.loads(body.rstrip(b"\x1e"))
-            text = str((invocation.get("arguments") or [""])[0])
-            broadcast("newMessage", {"user": self.headers.get("X-ASRS-User-Id") or "anonymous", "text": text})
+            # The service's upstream span is this span's parent; the broadcast, its child.
+            with tracing.Span(f"upstream {category}/{event}", self.headers.get("traceparent")) as span:
+                invocation = json.loads(body.rstrip(b"\x1e"))
+                text = str((invocation.get("arguments") or [""])[0])
+                user = self.headers.get("X-ASRS-User-Id") or "anonymous"
+                span.attributes.update({"chat.user": user, "signalr.hub": parts[0] if parts else HUB})
+                broadcast("newMessage", {"user": user, "text": text}, traceparent=span.traceparent)
         # An empty 200 completes an invocation that waits for one.
         self.reply(200)
 
