@@ -136,6 +136,7 @@ let package = Package(
             name: "EmulatorBenchmark",
             dependencies: [
                 "Emulator",
+                "Telemetry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -143,6 +144,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/EmulatorBenchmark"
         ),
@@ -150,6 +153,7 @@ let package = Package(
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "Emulator", "Access"]),
         .testTarget(name: "EmulatorTests", dependencies: [
             "Emulator",
+            "Telemetry",
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -43,10 +43,10 @@ struct EmulatorBenchmark: AsyncParsableCommand {
 
     /// What a run measures.
     enum Phase: String, ExpressibleByArgument, CaseIterable {
-        case fanout, idle, coldstart, roundtrip, appserver
+        case fanout, idle, coldstart, roundtrip, appserver, telemetry
     }
 
-    @Option(name: .customLong("only"), help: "Measure only this (repeat for several): fanout (with send-to-user), idle, coldstart, roundtrip, appserver (a broadcast from an app server's connection beside the same through REST). Default: fanout and idle.")
+    @Option(name: .customLong("only"), help: "Measure only this (repeat for several): fanout (with send-to-user), idle, coldstart, roundtrip, appserver (a broadcast from an app server's connection beside the same through REST), telemetry (spans/s the OTLP endpoint accepts; the round trip with the emulator's tracing off and on). Default: fanout and idle.")
     var phases: [Phase] = []
 
     @Option(help: "Messages a second of the round trip (open loop).")
@@ -123,6 +123,9 @@ struct EmulatorBenchmark: AsyncParsableCommand {
                                       viaServer.rate / max(viaREST.rate, 1)))
             }
         }
+        if phases.contains(.telemetry) {
+            summary += try await telemetry(binary: binary, http: http, group: group)
+        }
         if phases.contains(.idle), idle > 0 {
             try await idleConnections(binary: binary, http: http, group: group)
         }
@@ -166,11 +169,12 @@ struct EmulatorBenchmark: AsyncParsableCommand {
             return "/client/?hub=bench&access_token=\(AccessTokenValidator.sign(claims: claims, accessKey: key))"
         }
 
-        func post(_ path: String, body: ByteBuffer, http: HTTPClient) async throws {
+        func post(_ path: String, body: ByteBuffer, http: HTTPClient, traceparent: String? = nil) async throws {
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
             request.method = .POST
             request.headers.add(name: "Authorization", value: "Bearer \(token(audience: "http://localhost:\(port)\(path)"))")
             request.headers.add(name: "Content-Type", value: "application/json")
+            if let traceparent { request.headers.add(name: "traceparent", value: traceparent) }
             request.body = .bytes(body)
             let response = try await http.execute(request, timeout: .seconds(30))
             guard response.status == .accepted else { throw BenchmarkError("REST answered \(response.status)") }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Emulator
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOPosix
@@ -75,11 +76,17 @@ extension EmulatorBenchmark {
     /// (open loop) with `receivers` clients: the latency from the invocation leaving the sender to
     /// its arrival at a sampling client. The upstream is an app in this process that broadcasts
     /// what it receives through the REST API before it answers, as a serverless app does.
-    func roundTrip(binary: String, http: HTTPClient, group: EventLoopGroup, receivers: Int, rate: Int) async throws -> FanOut {
+    ///
+    /// With `tracing` (the `OTEL_*` variables of an OTLP endpoint) the emulator records and
+    /// exports its spans, and the app passes the `traceparent` it receives on to its REST call,
+    /// as the chat template does.
+    func roundTrip(binary: String, http: HTTPClient, group: EventLoopGroup, receivers: Int, rate: Int,
+                   tracing: [String: String] = [:]) async throws -> FanOut {
         let upstreamPort = try LoopbackSocket.freePort()
         let emulator = EmulatorUnderTest(port: try LoopbackSocket.freePort())
         let server = try ServerProcess(binary, ["emulator", "--port", String(emulator.port), "--host", "127.0.0.1", "--access-key", emulator.key,
-                                                "--upstream", "http://127.0.0.1:\(upstreamPort)/upstream/{hub}/{category}/{event}"], reaper: reaper)
+                                                "--upstream", "http://127.0.0.1:\(upstreamPort)/upstream/{hub}/{category}/{event}"],
+                                       environment: tracing, reaper: reaper)
         defer { server.stop() }
         let router = Router()
         router.post("/upstream/{hub}/messages/{event}") { request, _ -> Response in
@@ -87,7 +94,8 @@ extension EmulatorBenchmark {
             guard let invocation = try JSONSerialization.jsonObject(with: Data(buffer: body).filter { $0 != 0x1E }) as? [String: Any],
                   let arguments = invocation["arguments"] else { return Response(status: .badRequest) }
             let broadcast = try JSONSerialization.data(withJSONObject: ["target": "bench", "arguments": arguments])
-            try await emulator.post("/api/v1/hubs/bench", body: ByteBuffer(data: broadcast), http: http)
+            try await emulator.post("/api/v1/hubs/bench", body: ByteBuffer(data: broadcast), http: http,
+                                    traceparent: request.headers[HTTPField.Name("traceparent")!])
             return Response(status: .ok)
         }
         router.post("/upstream/{hub}/connections/{event}") { _, _ in Response(status: .ok) }

@@ -36,10 +36,13 @@ final class ServerProcess {
     private let reaper: ChildReaper
 
     /// Starts `executable ARGUMENTS` and waits for its first stdout line (its readiness signal).
-    init(_ executable: String, _ arguments: [String], reaper: ChildReaper) throws {
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], reaper: ChildReaper) throws {
         self.reaper = reaper
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
