@@ -29,7 +29,7 @@ APPLICATION = textwrap.dedent("""\
     """)
 
 TOOLS = {"list_resources", "get_logs", "restart_resource", "stop_resource", "start_resource", "get_environment",
-         "list_signalr_connections", "get_signalr_messages", "send_signalr_message", "validate_model"}
+         "list_signalr_connections", "get_signalr_messages", "send_signalr_message", "list_traces", "get_trace", "validate_model"}
 
 
 class Assistant:
@@ -117,6 +117,23 @@ def test_an_assistant_sees_diagnoses_and_drives_the_application(tmp_path):
             kinds = [(event["type"], event.get("userId"), event.get("recipients")) for event in recent["events"]]
             assert ("connected", "ann", None) in kinds
             assert any(kind == "messageOut" and recipients == 1 for kind, _, recipients in kinds)
+
+            # The emulator's own spans (apphost run gives it the OTEL_* variables): the connection,
+            # and the REST send with its fan-out to ann.
+            deadline = asyncio.get_running_loop().time() + 15
+            while True:
+                listed = await assistant.ok("list_traces", resource="signalr", name="connect")
+                if listed.startswith("["):
+                    break
+                assert asyncio.get_running_loop().time() < deadline, listed
+                await asyncio.sleep(0.2)
+            [connect, *_] = json.loads(listed)
+            assert connect["name"] == "connect chat" and connect["resources"] == ["signalr"]
+            [span] = json.loads(await assistant.ok("get_trace", traceId=connect["traceId"]))
+            assert span["attributes"]["enduser.id"] == "ann" and span["attributes"]["signalr.transport"] == "WebSockets"
+            assert "32 hex digits" in await assistant.error("get_trace", traceId="nope")
+            assert "no trace" in await assistant.error("get_trace", traceId="0" * 32)
+            assert "'errorsOnly' must be" in await assistant.error("list_traces", errorsOnly="maybe")
 
             # Restart, stop and start, as the dashboard's buttons do.
             assert (await assistant.ok("restart_resource", resource="worker")).startswith("worker: restarted; now ")

@@ -97,6 +97,30 @@ enum AssistantCatalog {
             ],
             readOnly: false),
         AssistantTool(
+            name: "list_traces",
+            description: """
+                The traces the application's projects and emulators sent (OpenTelemetry), newest first: each trace's id, \
+                its root span's name and resource, every resource it crossed, when it started, how long it took, how many \
+                spans it has and whether one failed. A chat message shows as one trace: the emulator's invoke, its upstream \
+                call, the app's span, the app's REST call and the emulator's fan-out. Then get_trace for its spans.
+                """,
+            arguments: [
+                .init(name: "resource", kind: .string, description: "Only traces with a span of this resource."),
+                .init(name: "name", kind: .string, description: "Only traces whose root span's name contains this (ignoring case)."),
+                .init(name: "minDurationMs", kind: .integer, description: "Only traces that took at least this many milliseconds."),
+                .init(name: "errorsOnly", kind: .string, description: "\"true\" for traces with a failed span only."),
+                .init(name: "limit", kind: .integer, description: "At most this many (default 20, at most 500)."),
+            ]),
+        AssistantTool(
+            name: "get_trace",
+            description: """
+                The spans of one trace in the order they started: resource, name, kind, parent, start, duration, status \
+                (with the error's message), attributes and events. Use it to see where a request went and where it failed \
+                or spent its time.
+                """,
+            arguments: [.init(name: "traceId", kind: .string, description: "The trace's id (32 hex digits), from list_traces or a log record.",
+                              required: true)]),
+        AssistantTool(
             name: "validate_model",
             description: """
                 Check apphost.yaml without starting anything (no run is needed): every error and warning with its file, \

@@ -37,6 +37,8 @@ struct AssistantToolbox: Sendable {
         case "list_signalr_connections": return try await connections(arguments)
         case "get_signalr_messages": return try await messages(arguments)
         case "send_signalr_message": return try await send(arguments)
+        case "list_traces": return try await traces(arguments)
+        case "get_trace": return try await trace(try arguments.string("traceId") ?? "")
         default: throw ToolFailure("the tool '\(tool.name)' is not served")
         }
     }
@@ -186,6 +188,40 @@ struct AssistantToolbox: Sendable {
             result.append(["resource": name, "recent": recent])
         }
         return try JSONText.serialize(result)
+    }
+
+    private func traces(_ arguments: ToolArguments) async throws -> String {
+        let application = try run()
+        var query = URLComponents()
+        query.queryItems = [URLQueryItem(name: "limit", value: String(try arguments.integer("limit", in: 1...500) ?? 20))]
+        if let resource = try arguments.string("resource") { query.queryItems?.append(URLQueryItem(name: "resource", value: resource)) }
+        if let name = try arguments.string("name") { query.queryItems?.append(URLQueryItem(name: "name", value: name)) }
+        if let minimum = try arguments.integer("minDurationMs", in: 0...86_400_000) {
+            query.queryItems?.append(URLQueryItem(name: "minDurationMs", value: String(minimum)))
+        }
+        if let errors = try arguments.string("errorsOnly") {
+            guard ["true", "false"].contains(errors) else { throw ToolFailure("'errorsOnly' must be \"true\" or \"false\", not '\(errors)'") }
+            if errors == "true" { query.queryItems?.append(URLQueryItem(name: "errors", value: "true")) }
+        }
+        let data = try await dashboard(application) { client throws(DashboardClient.Failure) in
+            try await client.telemetry("traces", query: query.percentEncodedQuery ?? "")
+        }
+        let traces = try JSONText.array(data)
+        guard !traces.isEmpty else { return "no traces yet: projects send them with any OpenTelemetry SDK (apphost gives them the OTEL_* variables), and the emulators send their own" }
+        return try JSONText.serialize(traces)
+    }
+
+    private func trace(_ traceID: String) async throws -> String {
+        let application = try run()
+        guard traceID.count == 32, traceID.allSatisfy(\.isHexDigit) else {
+            throw ToolFailure("'traceId' must be 32 hex digits (from list_traces), not '\(traceID)'")
+        }
+        let data = try await dashboard(application) { client throws(DashboardClient.Failure) in
+            try await client.telemetry("traces/\(traceID.lowercased())")
+        }
+        let spans = try JSONText.array(data)
+        guard !spans.isEmpty else { throw ToolFailure("no trace \(traceID) was received (or its spans were dropped); call list_traces for the kept ones") }
+        return try JSONText.serialize(spans)
     }
 
     private func send(_ arguments: ToolArguments) async throws -> String {

@@ -15,6 +15,14 @@ enum JSONText {
                as: UTF8.self)
     }
 
+    /// A JSON array from the dashboard.
+    static func array(_ data: Data) throws(ToolFailure) -> [Any] {
+        guard let array = (try? JSONSerialization.jsonObject(with: data)) as? [Any] else {
+            throw ToolFailure("apphost answered something that is not a JSON array: \(String(decoding: data.prefix(200), as: UTF8.self))")
+        }
+        return array
+    }
+
     /// A JSON object from the dashboard.
     static func object(_ data: Data) throws(ToolFailure) -> [String: Any] {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {

@@ -12,7 +12,8 @@ struct MCPCommand: AsyncParsableCommand {
             and output. Its tools see the `apphost run` of this apphost.yaml the way `apphost ps` does: \
             list_resources, get_logs, restart_resource, stop_resource, start_resource and \
             get_environment; list_signalr_connections, get_signalr_messages and send_signalr_message \
-            for each emulated SignalR resource; and validate_model, which needs no run. When no run is \
+            for each emulated SignalR resource; list_traces and get_trace for what the projects and \
+            emulators sent with OpenTelemetry; and validate_model, which needs no run. When no run is \
             going, tools answer so, with how to start one. Secrets stay masked.
 
             Configure an editor with: command `apphost`, args `["mcp"]` (add `"-f", "path/to/apphost.yaml"` \

@@ -80,6 +80,11 @@ public struct DashboardClient: Sendable {
         Data(buffer: try await send("/api/signalr/\(Self.segment(resource))/send", method: .POST, body: ByteBuffer(bytes: message)))
     }
 
+    /// What `/api/telemetry/<route>` answers (JSON), with `query` already encoded.
+    public func telemetry(_ route: String, query: String = "") async throws(Failure) -> Data {
+        Data(buffer: try await send("/api/telemetry/\(route)" + (query.isEmpty ? "" : "?" + query), method: .GET))
+    }
+
     private static func segment(_ name: String) -> String {
         name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name
     }
