@@ -177,6 +177,19 @@ def test_the_notifications_template_runs_on_node_and_reaches_users_and_groups(tm
         assert post(f"{app}/api/notify", body={"text": "to all again"}) == 202
         assert ben.next("notify") == [{"text": "to all again", "to": "everyone"}]
         assert ann.next("notify") == [{"text": "to all again", "to": "everyone"}]
+        # A caller's traceparent goes on through the app to the service's send and fan-out.
+        from test_telemetry import dashboard
+        get = dashboard(run)
+        traced = urllib.request.Request(f"{app}/api/notify", method="POST", data=json.dumps({"text": "traced", "user": "ann"}).encode(),
+                                        headers={"Content-Type": "application/json",
+                                                 "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"})
+        with urllib.request.urlopen(traced, timeout=10) as response:
+            assert response.status == 202
+        assert ann.next("notify") == [{"text": "traced", "to": "user ann"}]
+        assert wait_until(lambda: len(get("/api/telemetry/traces/0af7651916cd43dd8448eb211c80319c")) == 2, timeout=15)
+        rest, send = get("/api/telemetry/traces/0af7651916cd43dd8448eb211c80319c")
+        assert rest["name"].startswith("POST /api/v1/hubs/") and rest["parentSpanId"] == "b7ad6b7169203331"
+        assert send["name"] == "send notify" and send["parentSpanId"] == rest["spanId"] and send["attributes"]["signalr.recipients"] == 1
 
         run.signal(signal.SIGINT)
         run.wait_for_clean_exit()

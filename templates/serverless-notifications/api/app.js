@@ -82,12 +82,15 @@ async function clientToken(clientUrl, user) {
   return (await response.json()).token;
 }
 
-// One call of the service's REST API (v1); resolves to its status code.
-async function rest(method, route, body) {
+// One call of the service's REST API (v1); resolves to its status code. The caller's W3C
+// `traceparent`, when it sent one, goes on: the service's send and fan-out join its trace.
+async function rest(method, route, body, traceparent) {
   const url = `${ENDPOINT}/api/v1/hubs/${encodeURIComponent(HUB)}${route}`;
+  const headers = { Authorization: `Bearer ${KEYLESS ? await entraToken() : token(url)}`, "Content-Type": "application/json" };
+  if (traceparent) headers.traceparent = traceparent;
   const response = await fetch(url, {
     method,
-    headers: { Authorization: `Bearer ${KEYLESS ? await entraToken() : token(url)}`, "Content-Type": "application/json" },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return response.status;
@@ -175,12 +178,12 @@ async function handle(request, response) {
     const route = message.user ? `/users/${encodeURIComponent(message.user)}`
       : message.group ? `/groups/${encodeURIComponent(message.group)}` : "";
     const to = message.user ? `user ${message.user}` : message.group ? `group ${message.group}` : "everyone";
-    const status = await rest("POST", route, { target: "notify", arguments: [{ text: message.text, to }] });
+    const status = await rest("POST", route, { target: "notify", arguments: [{ text: message.text, to }] }, request.headers.traceparent);
     return reply(response, status === 202 ? 202 : 502, { signalr: status });
   }
   const membership = url.pathname.match(/^\/api\/groups\/([^/]+)\/users\/([^/]+)$/);
   if (membership && (request.method === "PUT" || request.method === "DELETE")) {
-    const status = await rest(request.method, `/groups/${membership[1]}/users/${membership[2]}`);
+    const status = await rest(request.method, `/groups/${membership[1]}/users/${membership[2]}`, undefined, request.headers.traceparent);
     return reply(response, status < 300 ? 200 : 502, { signalr: status });
   }
   if (request.method === "POST" && url.pathname.startsWith("/api/upstream/")) {
