@@ -11,7 +11,10 @@ struct EnvCommand: ParsableCommand {
             ConnectionStrings__<name> for each SignalR reference, services__<name>__http__0 and \
             <NAME>_URL for each project reference, the project's own port) and its own 'env'.
 
-            Ports not fixed in apphost.yaml are chosen afresh for each run; the ones shown are free now.
+            Ports not fixed in apphost.yaml are chosen afresh for each run; the ones shown are free now. \
+            Not shown: the OTEL_* variables a run with a dashboard adds (unless a project says \
+            telemetry: false), whose endpoint and key exist only while it runs; the dashboard's \
+            Environment tab and `apphost mcp`'s get_environment show them.
             Access keys are masked unless --show-secrets. With --publish, the values each \
             container app receives once `apphost publish --bicep` and `azd up` deploy it, \
             as expressions over the deployment's outputs (https://{signalr.outputs.hostName}, \

@@ -103,8 +103,7 @@ struct ProcessPlan {
     /// (so a project's own `env:` can override an `OTEL_*` value, as in Aspire).
     func variables(of project: ProjectResource) -> [EnvironmentVariable] {
         let given = application.environment(for: project)
-        let names = Set(given.map(\.name))
-        return (telemetry?.variables(for: project) ?? []).filter { !names.contains($0.name) } + given
+        return telemetry?.merged(into: given, for: project) ?? given
     }
 
     private func emulator(_ resource: SignalRResource) throws -> ProcessSpecification {

@@ -22,6 +22,13 @@ public struct TelemetryExport: Sendable, Equatable {
         project.telemetry ? variables(serviceName: project.name) : []
     }
 
+    /// What a project receives in all: these variables, then `given` (what apphost.yaml gives
+    /// it), so that the project's own `env:` can override an `OTEL_*` value, as in Aspire.
+    public func merged(into given: [EnvironmentVariable], for project: ProjectResource) -> [EnvironmentVariable] {
+        let names = Set(given.map(\.name))
+        return variables(for: project).filter { !names.contains($0.name) } + given
+    }
+
     /// The same variables for a process called `serviceName` (an emulator, for its own spans).
     public func variables(serviceName: String) -> [EnvironmentVariable] {
         [
