@@ -63,11 +63,12 @@ struct FinishedSpan: Sendable {
 extension HubService {
     /// Runs `body` inside a new span (a child of `parent`, else of the current context, else a
     /// new trace's root), with the span as the current context, and records it when `body`
-    /// ends. Without an exporter (no OTLP endpoint) `body` runs with no span and costs nothing.
-    func traced<Value, Failure: Error>(_ name: String, kind: SpanKind, parent: TraceContext? = nil,
+    /// ends. Without an exporter (no OTLP endpoint) `body` runs with no span, and neither the
+    /// name nor the parent is even worked out: a hot path pays one branch.
+    func traced<Value, Failure: Error>(_ name: @autoclosure () -> String, kind: SpanKind, parent: @autoclosure () -> TraceContext? = nil,
                                        _ body: (Span?) async throws(Failure) -> Value) async throws(Failure) -> Value {
         guard let spans else { return try await body(nil) }
-        let span = Span(name: name, kind: kind, parent: parent ?? TraceContext.current)
+        let span = Span(name: name(), kind: kind, parent: parent() ?? TraceContext.current)
         let outcome: Result<Value, Failure> = await TraceContext.$current.withValue(span.context) {
             do throws(Failure) { return .success(try await body(span)) } catch { return .failure(error) }
         }
@@ -76,9 +77,10 @@ extension HubService {
     }
 
     /// The same for work that does not wait.
-    func traced<Value>(_ name: String, kind: SpanKind, parent: TraceContext? = nil, _ body: (Span?) -> Value) -> Value {
+    func traced<Value>(_ name: @autoclosure () -> String, kind: SpanKind, parent: @autoclosure () -> TraceContext? = nil,
+                       _ body: (Span?) -> Value) -> Value {
         guard let spans else { return body(nil) }
-        let span = Span(name: name, kind: kind, parent: parent ?? TraceContext.current)
+        let span = Span(name: name(), kind: kind, parent: parent() ?? TraceContext.current)
         let value = TraceContext.$current.withValue(span.context) { body(span) }
         spans.record(span.finish())
         return value
