@@ -22,10 +22,14 @@ extension EmulatorBenchmark {
             for await _ in listening { break }
             defer { tasks.cancelAll() }
             var lines: [String] = []
-            report("spans/s: batches of 512 spans as OTLP/JSON, 4 at a time, \(duration) s …")
-            let accepted = try await postSpans(port: port, key: key, http: http)
-            lines.append(String(format: "OTLP endpoint: %.0f spans/s accepted (OTLP/JSON batches of 512, 4 concurrent); kept %d, dropped %d (bound 10,000 a resource)",
-                                accepted, store.spans().count, store.summary().first?.droppedSpans ?? 0))
+            let json = Self.spanBatch(count: 512)
+            let protobuf = OTLPExport.traceRequest(try OTLPDecoding.spans(Data(json), encoding: .json))
+            for (name, body, type) in [("protobuf", Array(protobuf), "application/x-protobuf"), ("JSON", json, "application/json")] {
+                report("spans/s: batches of 512 spans as OTLP/\(name), 4 at a time, \(duration) s …")
+                let accepted = try await postSpans(body: body, contentType: type, port: port, key: key, http: http)
+                lines.append(String(format: "OTLP endpoint, %@: %.0f spans/s accepted (batches of 512, %d bytes, 4 concurrent); kept %d, dropped %d so far (bound 10,000 a resource)",
+                                    name, accepted, body.count, store.spans().count, store.summary().first?.droppedSpans ?? 0))
+            }
             // Alternating, so both see the same machine: off, on, off, on.
             let tracing = ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(port)", "OTEL_EXPORTER_OTLP_HEADERS": "x-otlp-api-key=\(key)",
                            "OTEL_SERVICE_NAME": "signalr", "OTEL_BSP_SCHEDULE_DELAY": "1000"]
@@ -44,8 +48,8 @@ extension EmulatorBenchmark {
     }
 
     /// Posts span batches for `duration` seconds, four requests in flight; spans accepted a second.
-    private func postSpans(port: Int, key: String, http: HTTPClient) async throws -> Double {
-        let body = ByteBuffer(bytes: Self.spanBatch(count: 512))
+    private func postSpans(body bytes: [UInt8], contentType: String, port: Int, key: String, http: HTTPClient) async throws -> Double {
+        let body = ByteBuffer(bytes: bytes)
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(duration) * 1_000_000_000
         let started = DispatchTime.now().uptimeNanoseconds
         let batches = try await withThrowingTaskGroup(of: Int.self) { senders in
@@ -55,7 +59,7 @@ extension EmulatorBenchmark {
                     while DispatchTime.now().uptimeNanoseconds < deadline {
                         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/traces")
                         request.method = .POST
-                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.headers.add(name: "Content-Type", value: contentType)
                         request.headers.add(name: "x-otlp-api-key", value: key)
                         request.body = .bytes(body)
                         let response = try await http.execute(request, timeout: .seconds(30))

@@ -130,3 +130,14 @@ struct TelemetryStoreTests {
         #expect(store.trace("a").map(\.spanId) == ["1", "2"])
     }
 }
+
+@Suite("OTLP export")
+struct OTLPExportTests {
+    @Test("Spans encoded as an export request read back the same")
+    func roundTrips() throws {
+        let spans = try OTLPDecoding.spans(Data(OTLPDecodingTests.traceJSON.utf8), encoding: .json)
+        let again = try OTLPDecoding.spans(OTLPExport.traceRequest(spans), encoding: .protobuf)
+        #expect(again.map(\.spanId) == spans.map(\.spanId) && again.map(\.attributes) == spans.map(\.attributes))
+        #expect(again.map(\.status) == spans.map(\.status) && again.map(\.durationMilliseconds) == spans.map(\.durationMilliseconds))
+    }
+}
