@@ -34,13 +34,13 @@ struct AppServerRoutingTests {
     @Test("The event history keeps the newest events in order and counts the ones it dropped")
     func keepsABoundedHistory() {
         let feed = EventFeed(historyLimit: 3)
-        #expect(feed.hasSubscribers, "a kept history makes events worth encoding")
+        #expect(feed.wantsEvents, "a kept history makes events worth encoding")
         for index in 1...5 { feed.publish("e\(index)", []) }
         let (events, dropped) = feed.recent(limit: 10)
         let types = events.compactMap { try? JSONCodec.decode($0)["type"]?.string }
         #expect(types == ["e3", "e4", "e5"])
         #expect(dropped == 2)
         #expect(feed.recent(limit: 2).events.count == 2)
-        #expect(!EventFeed().hasSubscribers)
+        #expect(!EventFeed().wantsEvents)
     }
 }

@@ -82,25 +82,13 @@ struct AssistantToolbox: Sendable {
     // MARK: Tools
 
     private func validate() throws -> String {
-        let file = try model.locate()
-        var outcome = try file.load()
-        if var loaded = outcome.model {
-            let problems = file.readEnvFiles(into: &loaded)
-            outcome.diagnostics += problems
-            outcome.model = problems.containsErrors ? nil : loaded
-        }
+        let (file, outcome) = try model.check(readingEnvFiles: true)
         let problems = outcome.diagnostics.map(\.description).joined(separator: "\n")
         guard let loaded = outcome.model else {
             let count = outcome.diagnostics.filter { $0.severity == .error }.count
             throw ToolFailure("\(count) error\(count == 1 ? "" : "s") in \(file.path):\n\(problems)")
         }
-        let summary = loaded.resources.map { resource -> String in
-            switch resource {
-            case .signalR(let signalR): "\(signalR.name): SignalR \(signalR.mode.rawValue), \(signalR.emulator ? "emulated" : "in Azure")"
-            case .project(let project): "\(project.name): project"
-            }
-        }
-        return (["ok: \(file.path) is valid; \(summary.joined(separator: "; "))"] + (problems.isEmpty ? [] : ["warnings:", problems]))
+        return (["ok: \(file.path) is valid; \(ValidateCommand.summary(of: loaded))"] + (problems.isEmpty ? [] : ["warnings:", problems]))
             .joined(separator: "\n")
     }
 

@@ -1,8 +1,8 @@
 import Dashboard
 import Foundation
 
-/// JSON as the tools return it: indented, keys sorted, so an assistant (and a test) reads it
-/// the same every time.
+/// JSON as the tools (and `apphost ps --format json`) print it: indented, keys sorted, so an
+/// assistant, a script or a test reads it the same every time.
 enum JSONText {
     static func encode<Value: Encodable>(_ value: Value) throws -> String {
         let encoder = DashboardJSON.encoder()
@@ -17,33 +17,18 @@ enum JSONText {
 
     /// A JSON array from the dashboard.
     static func array(_ data: Data) throws(ToolFailure) -> [Any] {
-        guard let array = (try? JSONSerialization.jsonObject(with: data)) as? [Any] else {
-            throw ToolFailure("apphost answered something that is not a JSON array: \(String(decoding: data.prefix(200), as: UTF8.self))")
-        }
-        return array
+        try decode(data, as: [Any].self, "array")
     }
 
     /// A JSON object from the dashboard.
     static func object(_ data: Data) throws(ToolFailure) -> [String: Any] {
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw ToolFailure("apphost answered something that is not a JSON object: \(String(decoding: data.prefix(200), as: UTF8.self))")
-        }
-        return object
+        try decode(data, as: [String: Any].self, "object")
     }
-}
 
-/// Where a `since` argument starts a window of log lines.
-enum LogWindow {
-    /// `text` as an instant: ISO 8601, or a duration ago (`90s`, `5m`, `2h`).
-    static func start(_ text: String, now: Date) throws(ToolFailure) -> Date {
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
-        if let unit = text.last, let scale = units[unit], let amount = Double(text.dropLast()), amount >= 0 {
-            return now.addingTimeInterval(-amount * scale)
+    private static func decode<Shape>(_ data: Data, as shape: Shape.Type, _ name: String) throws(ToolFailure) -> Shape {
+        guard let value = (try? JSONSerialization.jsonObject(with: data)) as? Shape else {
+            throw ToolFailure("apphost answered something that is not a JSON \(name): \(String(decoding: data.prefix(200), as: UTF8.self))")
         }
-        throw ToolFailure("'since' must be an ISO 8601 time (2026-12-02T10:00:00Z) or a duration ago (90s, 5m, 2h), not '\(text)'")
+        return value
     }
 }

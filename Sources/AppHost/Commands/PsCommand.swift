@@ -34,9 +34,7 @@ struct PsCommand: AsyncParsableCommand {
         case .table:
             Console.output(ResourceTable(resources: resources).text)
         case .json:
-            let encoder = DashboardJSON.encoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            Console.output(String(decoding: try encoder.encode(resources), as: UTF8.self))
+            Console.output(try JSONText.encode(resources))
         }
     }
 }

@@ -17,7 +17,13 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         let (_, model) = try model.loadModel(readingEnvFiles: true)
-        let summary = model.resources.map { resource -> String in
+        let count = model.resources.count
+        Console.output("ok: \(count) resource\(count == 1 ? "" : "s") (\(Self.summary(of: model)))")
+    }
+
+    /// Each resource in a few words: "signalr: SignalR Serverless, emulated; api: project".
+    static func summary(of model: ApplicationModel) -> String {
+        model.resources.map { resource -> String in
             switch resource {
             case .signalR(let signalR):
                 let placement = signalR.emulator ? "emulated" : "in Azure"
@@ -25,8 +31,6 @@ struct ValidateCommand: ParsableCommand {
             case .project(let project):
                 return "\(project.name): project"
             }
-        }
-        let count = model.resources.count
-        Console.output("ok: \(count) resource\(count == 1 ? "" : "s") (\(summary.joined(separator: "; ")))")
+        }.joined(separator: "; ")
     }
 }

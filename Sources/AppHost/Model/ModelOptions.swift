@@ -44,10 +44,9 @@ struct ModelOptions: ParsableArguments {
             """)
     }
 
-    /// Locates, reads and loads the model, printing its diagnostics; fails with exit code 1
-    /// when it has errors. With `readingEnvFiles` (a local run, and what it shows), the
-    /// projects' `envFile`s are read too, and a missing or malformed one is an error.
-    func loadModel(readingEnvFiles: Bool = false) throws(CommandFailure) -> (ModelFile, ApplicationModel) {
+    /// Locates, reads and loads the model, with its `envFile`s if `readingEnvFiles`; prints
+    /// nothing (the outcome's diagnostics say what is wrong).
+    func check(readingEnvFiles: Bool) throws(CommandFailure) -> (ModelFile, ModelLoader.Outcome) {
         let file = try locate()
         var outcome = try file.load()
         if readingEnvFiles, var model = outcome.model {
@@ -55,6 +54,14 @@ struct ModelOptions: ParsableArguments {
             outcome.diagnostics += problems
             outcome.model = problems.containsErrors ? nil : model
         }
+        return (file, outcome)
+    }
+
+    /// Locates, reads and loads the model, printing its diagnostics; fails with exit code 1
+    /// when it has errors. With `readingEnvFiles` (a local run, and what it shows), the
+    /// projects' `envFile`s are read too, and a missing or malformed one is an error.
+    func loadModel(readingEnvFiles: Bool = false) throws(CommandFailure) -> (ModelFile, ApplicationModel) {
+        let (file, outcome) = try check(readingEnvFiles: readingEnvFiles)
         Console.report(outcome.diagnostics)
         guard let model = outcome.model else {
             let count = outcome.diagnostics.filter { $0.severity == .error }.count

@@ -19,11 +19,30 @@ struct RunCompanions {
         guard let tokenService else { return try await withTelemetry(supervisor, shutdownRequests: shutdownRequests) }
         // The token service listens before any project starts (a project may ask for a token
         // at once) and serves until supervision is over.
-        return try await withThrowingTaskGroup(of: Void.self) { group in
+        return try await alongside({ listening in try await tokenService.run { listening() } }) {
+            console.announce("managed identities: tokens at \(tokenService.endpoint) (IDENTITY_ENDPOINT), signing key in \(tokenService.openIDConfiguration)")
+            return try await withTelemetry(supervisor, shutdownRequests: shutdownRequests)
+        }
+    }
+
+    /// The OTLP endpoint listens before any project starts (its SDK exports from the first
+    /// second) and receives until supervision and the dashboard are over.
+    private func withTelemetry(_ supervisor: Supervisor, shutdownRequests: AsyncStream<ShutdownRequest>) async throws -> SupervisionOutcome {
+        guard let telemetry = dashboard?.telemetry else { return try await withDashboard(supervisor, shutdownRequests: shutdownRequests) }
+        return try await alongside({ listening in await telemetry.run(console: console) { listening() } }) {
+            try await withDashboard(supervisor, shutdownRequests: shutdownRequests)
+        }
+    }
+
+    /// Starts `serve`, waits until it says it listens (it calls its argument), runs `body`, then
+    /// cancels `serve`. A `serve` that fails before it listens fails the whole.
+    private func alongside(_ serve: @escaping @Sendable (_ listening: @escaping @Sendable () -> Void) async throws -> Void,
+                           then body: () async throws -> SupervisionOutcome) async throws -> SupervisionOutcome {
+        try await withThrowingTaskGroup(of: Void.self) { group in
             let (started, starting) = AsyncStream<Result<Void, any Error>>.makeStream()
             group.addTask {
                 do {
-                    try await tokenService.run { starting.yield(.success(())) }
+                    try await serve { starting.yield(.success(())) }
                     starting.finish()
                 } catch {
                     starting.yield(.failure(error))
@@ -35,27 +54,8 @@ struct RunCompanions {
                 try result.get()
                 break
             }
-            console.announce("managed identities: tokens at \(tokenService.endpoint) (IDENTITY_ENDPOINT), signing key in \(tokenService.openIDConfiguration)")
             defer { group.cancelAll() }
-            return try await withTelemetry(supervisor, shutdownRequests: shutdownRequests)
-        }
-    }
-
-    /// The OTLP endpoint listens before any project starts (its SDK exports from the first
-    /// second) and receives until supervision and the dashboard are over.
-    private func withTelemetry(_ supervisor: Supervisor, shutdownRequests: AsyncStream<ShutdownRequest>) async throws -> SupervisionOutcome {
-        guard let telemetry = dashboard?.telemetry else { return try await withDashboard(supervisor, shutdownRequests: shutdownRequests) }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            let (listening, signal) = AsyncStream<Void>.makeStream()
-            group.addTask {
-                await telemetry.run(console: console) {
-                    signal.yield()
-                    signal.finish()
-                }
-            }
-            for await _ in listening { break }
-            defer { group.cancelAll() }
-            return try await withDashboard(supervisor, shutdownRequests: shutdownRequests)
+            return try await body()
         }
     }
 

@@ -54,14 +54,12 @@ public struct DashboardClient: Sendable {
 
     /// The kept lines of `resource` after line `sequence`.
     public func lines(of resource: String, after sequence: Int = 0) async throws(Failure) -> [DashboardLogLine] {
-        let name = resource.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? resource
-        return try await decoded([DashboardLogLine].self, from: "/api/resources/\(name)/logs?after=\(sequence)")
+        try await decoded([DashboardLogLine].self, from: "/api/resources/\(Self.segment(resource))/logs?after=\(sequence)")
     }
 
     /// Asks apphost to `action` ("start", "stop" or "restart") `resource`; returns once done.
     public func perform(_ action: String, on resource: String) async throws(Failure) {
-        let name = resource.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? resource
-        _ = try await send("/api/resources/\(name)/\(action)", method: .POST, deadline: Self.actionDeadline)
+        _ = try await send("/api/resources/\(Self.segment(resource))/\(action)", method: .POST, deadline: Self.actionDeadline)
     }
 
     /// What the emulator behind `resource` holds (`/_apphost/state`), as JSON.
@@ -85,6 +83,7 @@ public struct DashboardClient: Sendable {
         Data(buffer: try await send("/api/telemetry/\(route)" + (query.isEmpty ? "" : "?" + query), method: .GET))
     }
 
+    /// `name` as one path segment.
     private static func segment(_ name: String) -> String {
         name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name
     }

@@ -179,7 +179,7 @@ extension HubService {
         let json = payloads.first { $0.protocolName.lowercased() == HubProtocolKind.json.rawValue }?.bytes
         let messagePack = payloads.first { $0.protocolName.lowercased() == HubProtocolKind.messagepack.rawValue }?.bytes
         let delivered = send(EncodedMessage(json: json, messagePack: messagePack), to: connections, hub: hub)
-        if events.hasSubscribers {
+        if events.wantsEvents {
             events.publish("serverMessage", [("hub", .string(hub)), ("recipients", .int(Int64(delivered))),
                                              ("protocols", .array(payloads.map { .string($0.protocolName) }))])
         }
@@ -241,7 +241,7 @@ extension HubService {
     }
 
     private func publishServerEvent(_ name: String, _ server: AppServerConnection) {
-        guard events.hasSubscribers else { return }
+        guard events.wantsEvents else { return }
         events.publish(name, [("hub", .string(server.hub)), ("connectionId", .string(server.id)), ("server", .string(server.serverID))])
     }
 }

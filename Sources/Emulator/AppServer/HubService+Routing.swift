@@ -27,7 +27,7 @@ extension HubService {
         server.send(.connectionData(connectionID: connection.id, payload: bytes, .none))
         registry.countIn(hub: connection.hub)
         server.countForwarded()
-        if events.hasSubscribers {
+        if events.wantsEvents {
             events.publish("toServer", [("hub", .string(connection.hub)), ("connectionId", .string(connection.id)),
                                         ("server", .string(server.serverID)), ("bytes", .int(Int64(bytes.count)))])
         }
@@ -63,7 +63,7 @@ extension HubService {
             guard let handshake = connection.migrate(to: target) else { continue }
             open(connection, on: target, headers: connection.requestHeaders + [ServiceHeader("Asrs-Migrate-From", [server.serverID])],
                  handshake: handshake)
-            if events.hasSubscribers {
+            if events.wantsEvents {
                 events.publish("migrated", describe(connection) + [("from", .string(server.serverID)), ("to", .string(target.serverID))])
             }
         }

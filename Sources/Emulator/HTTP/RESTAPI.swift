@@ -47,13 +47,12 @@ struct RESTAPI: Sendable {
         for method in [HTTPRequest.Method.get, .head, .post, .put, .delete, .patch, .trace, HTTPRequest.Method("QUERY")!] {
             router.on("/api/**", method: method) { request, context in
                 let isV1 = request.uri.path.hasPrefix("/api/v1/")
+                let answer = { await ErrorResponse.$plainText.withValue(isV1) { await api.handle(request, isV1: isV1, context: context) } }
                 // Health probes (apphost's, every few seconds) would bury the traces that matter.
-                if request.uri.path.hasSuffix("/health") {
-                    return await ErrorResponse.$plainText.withValue(isV1) { await api.handle(request, isV1: isV1, context: context) }
-                }
+                if request.uri.path.hasSuffix("/health") { return await answer() }
                 // The caller's trace goes on here: its send and the fan-out become its spans.
                 return await service.traced("\(request.method.rawValue) \(request.uri.path)", kind: .server, parent: request.traceContext) { span in
-                    let response = await ErrorResponse.$plainText.withValue(isV1) { await api.handle(request, isV1: isV1, context: context) }
+                    let response = await answer()
                     span?.set("http.request.method", .string(request.method.rawValue))
                     span?.set("http.response.status_code", .int(Int64(response.status.code)))
                     if response.status.code >= 500 { span?.fail("answered \(response.status.code)") }
@@ -138,7 +137,7 @@ struct RESTAPI: Sendable {
     }
 
     private func refusedToken(_ request: Request, _ reason: String) -> Response {
-        if service.events.hasSubscribers {
+        if service.events.wantsEvents {
             service.events.publish("refused", [("httpStatus", .int(401)), ("path", .string(request.uri.path)), ("reason", .string(reason))])
         }
         return ErrorResponse.make(status: 401, reason)

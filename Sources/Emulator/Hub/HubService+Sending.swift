@@ -21,7 +21,7 @@ extension HubService {
             span?.set("signalr.recipients", .int(Int64(delivered)))
             return delivered
         }
-        if events.hasSubscribers {
+        if events.wantsEvents {
             events.publish("messageOut", [("hub", .string(hub)), ("target", .string(invocation.target)),
                                           ("arguments", .array(invocation.arguments)), ("recipients", .int(Int64(delivered)))])
         }

@@ -17,7 +17,7 @@ final class EventFeed: Sendable {
     }
 
     /// Whether anyone listens or the history is kept (events are not even encoded otherwise).
-    var hasSubscribers: Bool { historyLimit > 0 || subscribers.withLock { !$0.isEmpty } }
+    var wantsEvents: Bool { historyLimit > 0 || subscribers.withLock { !$0.isEmpty } }
 
     /// The newest `limit` events kept, oldest first, and how many older ones the ring has
     /// dropped since the start.
@@ -38,7 +38,7 @@ final class EventFeed: Sendable {
 
     /// Publishes an event: a type and its fields (a time stamp is added).
     func publish(_ type: String, _ fields: [(String, HubValue)]) {
-        guard hasSubscribers else { return }
+        guard wantsEvents else { return }
         let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withInternetDateTime, .withFractionalSeconds])
         let event = HubValue.map([HubPair(.string("type"), .string(type)), HubPair(.string("time"), .string(stamp))]
             + fields.map { HubPair(.string($0.0), $0.1) })

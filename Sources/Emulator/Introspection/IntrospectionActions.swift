@@ -43,10 +43,11 @@ enum IntrospectionActions {
         }
         let hub: String
         do { hub = try HubService.checkHub(message["hub"]?.string) } catch { return ErrorResponse.make(error) }
-        guard let target = message["target"]?.string, !target.isEmpty else {
-            return ErrorResponse.make(status: 400, "'target' is required: the client method to invoke")
+        let invocation: Invocation
+        switch RESTAPI.parseInvocation(message) {
+        case .failure(let error): return ErrorResponse.make(error)
+        case .success(let parsed): invocation = parsed
         }
-        let arguments = message["arguments"]?.array ?? []
         let registry = service.registry
         let connections: [ClientConnection]
         if let id = message["connectionId"]?.string {
@@ -58,7 +59,7 @@ enum IntrospectionActions {
         } else {
             connections = registry.connections(hub: hub)
         }
-        let delivered = service.send(Invocation(target: target, arguments: arguments), to: connections, hub: hub)
+        let delivered = service.send(invocation, to: connections, hub: hub)
         return JSONResponse.make(.map([HubPair(.string("recipients"), .int(Int64(delivered)))]))
     }
 }

@@ -80,53 +80,41 @@ public enum OTLPDecoding {
     }
 
     private static func metricPoints(_ metric: Opentelemetry_Proto_Metrics_V1_Metric, base: MetricPoint) -> [MetricPoint] {
-        func number(_ point: Opentelemetry_Proto_Metrics_V1_NumberDataPoint, kind: String) -> MetricPoint {
+        /// `base` at one data point: its kind, time, attributes, value and count.
+        func point(_ kind: String, _ time: UInt64, _ attributes: [Opentelemetry_Proto_Common_V1_KeyValue],
+                   value: Double?, count: UInt64? = nil) -> MetricPoint {
             var result = base
             result.kind = kind
-            result.time = date(point.timeUnixNano)
-            result.attributes = attributes(point.attributes)
-            switch point.value {
-            case .asDouble(let value): result.value = value
-            case .asInt(let value): result.value = Double(value)
-            case nil: result.value = nil
-            }
+            result.time = date(time)
+            result.attributes = Self.attributes(attributes)
+            result.value = value
+            result.count = count
             return result
+        }
+        func number(_ data: Opentelemetry_Proto_Metrics_V1_NumberDataPoint, kind: String) -> MetricPoint {
+            let value: Double? = switch data.value {
+            case .asDouble(let value): value
+            case .asInt(let value): Double(value)
+            case nil: nil
+            }
+            return point(kind, data.timeUnixNano, data.attributes, value: value)
         }
         switch metric.data {
         case .gauge(let gauge): return gauge.dataPoints.map { number($0, kind: "gauge") }
         case .sum(let sum): return sum.dataPoints.map { number($0, kind: "sum") }
         case .histogram(let histogram):
-            return histogram.dataPoints.map { point in
-                var result = base
-                result.kind = "histogram"
-                result.time = date(point.timeUnixNano)
-                result.attributes = attributes(point.attributes)
-                result.value = point.hasSum ? point.sum : nil
-                result.count = point.count
-                result.bucketCounts = point.bucketCounts
-                result.explicitBounds = point.explicitBounds
+            return histogram.dataPoints.map { data in
+                var result = point("histogram", data.timeUnixNano, data.attributes, value: data.hasSum ? data.sum : nil, count: data.count)
+                result.bucketCounts = data.bucketCounts
+                result.explicitBounds = data.explicitBounds
                 return result
             }
         case .exponentialHistogram(let histogram):
-            return histogram.dataPoints.map { point in
-                var result = base
-                result.kind = "exponentialHistogram"
-                result.time = date(point.timeUnixNano)
-                result.attributes = attributes(point.attributes)
-                result.value = point.hasSum ? point.sum : nil
-                result.count = point.count
-                return result
+            return histogram.dataPoints.map {
+                point("exponentialHistogram", $0.timeUnixNano, $0.attributes, value: $0.hasSum ? $0.sum : nil, count: $0.count)
             }
         case .summary(let summary):
-            return summary.dataPoints.map { point in
-                var result = base
-                result.kind = "summary"
-                result.time = date(point.timeUnixNano)
-                result.attributes = attributes(point.attributes)
-                result.value = point.sum
-                result.count = point.count
-                return result
-            }
+            return summary.dataPoints.map { point("summary", $0.timeUnixNano, $0.attributes, value: $0.sum, count: $0.count) }
         case nil:
             return []
         }
@@ -180,8 +168,17 @@ public enum OTLPDecoding {
         }
     }
 
+    /// Lowercase hex, as OTLP/JSON and `traceparent` write ids (every span and log record
+    /// passes here, so no formatter per byte).
     static func hex(_ bytes: Data) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     private static func date(_ nanoseconds: UInt64) -> Date {
